@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } from "./schema";
+import { knownZones } from "./regions";
+import { TIERS } from "./tiers";
+
+/**
+ * The validated spec with every default resolved: what the constructs read. Defaults
+ * that depend on other fields (zones from the region, NAT from the tier, the private
+ * zone from the domain) are filled here, once.
+ */
+export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns"> {
+  readonly network: Omit<ParsedSpec["network"], "zones" | "natGateways" | "endpoints"> & {
+    /** Zone names, in the region's order; empty on-prem and in Azure regions without zones. */
+    readonly zones: string[];
+    readonly natGateways: "single" | "one-per-zone";
+    readonly endpoints: string[];
+  };
+  readonly dns: {
+    readonly domain?: string;
+    readonly privateZone: string;
+    readonly certificates: "acm" | "cert-manager";
+  };
+}
+
+export type Target = DeploymentSpec["target"];
+export type TargetCloud = Target["cloud"];
+
+/** A spec that failed validation: one message listing every problem. */
+export class SpecError extends Error {
+  constructor(
+    readonly problems: string[],
+    source = "the deployment spec",
+  ) {
+    super(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "SpecError";
+  }
+}
+
+/** Validates a spec object and resolves its defaults. Throws SpecError. */
+export function parseSpec(input: unknown, source?: string): DeploymentSpec {
+  const result = SpecSchema.safeParse(input);
+  if (!result.success) throw new SpecError(result.error.issues.map((i) => describe(i, input)), source);
+  return resolve(result.data);
+}
+
+/** Reads a YAML or JSON spec file (JSON is YAML), then validates it. Throws SpecError. */
+export function loadSpec(path: string): DeploymentSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new SpecError([`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`], path);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    throw new SpecError([`not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`], path);
+  }
+  return parseSpec(data, path);
+}
+
+function resolve(spec: ParsedSpec): DeploymentSpec {
+  const { target, network, dns } = spec;
+  let zones: string[] = [];
+  if (target.cloud !== "onprem") {
+    const known = knownZones(target.cloud, target.region) ?? [];
+    if (Array.isArray(network.zones)) zones = network.zones;
+    else zones = known.slice(0, network.zones ?? 3);
+  }
+  return {
+    ...spec,
+    network: {
+      ...network,
+      zones,
+      natGateways: network.natGateways ?? TIERS[spec.tier].natGateways,
+      endpoints: target.cloud === "aws" ? (network.endpoints ?? DEFAULT_AWS_ENDPOINTS) : [],
+    },
+    dns: {
+      domain: dns.domain,
+      privateZone: dns.privateZone ?? (dns.domain ? `internal.${dns.domain}` : `${spec.name}.internal`),
+      certificates: dns.certificates ?? (target.cloud === "aws" && dns.domain ? "acm" : "cert-manager"),
+    },
+  };
+}
+
+/** One line per problem: where, what is wrong and what is accepted, and the value given. */
+function describe(issue: z.core.$ZodIssue, input: unknown): string {
+  const path = formatPath(issue.path) || "(top level)";
+  const got = valueAt(input, issue.path);
+  const shown = got === undefined ? "missing" : `got ${JSON.stringify(got)}`;
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+      return `${path}: unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}; check the spelling, or see schema/byoc.schema.json for the fields this version accepts`;
+    }
+    case "invalid_type":
+      return got === undefined
+        ? `${path}: required, missing`
+        : `${path}: expected ${issue.expected === "int" ? "a whole number" : `a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected}`} (${shown})`;
+    case "too_small":
+    case "too_big": {
+      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const what = issue.origin === "array" ? "entries" : issue.origin === "string" ? "characters" : "";
+      const word = issue.code === "too_small" ? "at least" : "at most";
+      return `${path}: ${word} ${String(bound)}${what ? ` ${what}` : ""} (${shown})`;
+    }
+    default:
+      return `${path}: ${issue.message} (${shown})`;
+  }
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), "");
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+export type { SpecInput };

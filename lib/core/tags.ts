@@ -1,0 +1,56 @@
+import { TerraformResource, type IAspect } from "cdktf";
+import type { Construct, IConstruct } from "constructs";
+
+const COMPONENT = "byoc:component";
+
+/** Marks a construct subtree as one component; its resources get `component=<name>`. */
+export function setComponent(scope: Construct, component: string): void {
+  scope.node.addMetadata(COMPONENT, component);
+}
+
+function componentOf(node: IConstruct): string | undefined {
+  for (const scope of [...node.node.scopes].reverse()) {
+    const entry = scope.node.metadata.find((m) => m.type === COMPONENT);
+    if (entry) return entry.data as string;
+  }
+  return undefined;
+}
+
+interface Taggable {
+  tagsInput?: Record<string, string>;
+  tags: Record<string, string>;
+  resetTags(): void;
+}
+interface Labelable {
+  labelsInput?: Record<string, string>;
+  labels: Record<string, string>;
+  resetLabels(): void;
+}
+
+/**
+ * Tags every taggable resource (AWS/Azure `tags`, GCP `labels`) with the deployment,
+ * its component, the environment, `managed-by` and the user's tags. Tags a construct
+ * sets itself (a subnet's discovery tags, say) are kept and win.
+ */
+export class TaggingAspect implements IAspect {
+  constructor(private readonly base: Record<string, string>) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof TerraformResource)) return;
+    const component = componentOf(node) ?? "core";
+    const tags = { ...this.base, component };
+    if (typeof (node as unknown as Labelable).resetLabels === "function" && node.terraformResourceType.startsWith("google_")) {
+      const n = node as unknown as Labelable;
+      n.labels = { ...gcpLabels(tags), ...n.labelsInput };
+    } else if (typeof (node as unknown as Taggable).resetTags === "function") {
+      const n = node as unknown as Taggable;
+      n.tags = { ...tags, ...n.tagsInput };
+    }
+  }
+}
+
+/** GCP labels: lower-case letters, digits, `_` and `-`, at most 63 characters. */
+export function gcpLabels(tags: Record<string, string>): Record<string, string> {
+  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
+  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [clean(k).replace(/^[^a-z]/, "t$&"), clean(v)]));
+}

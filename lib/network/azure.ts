@@ -1,0 +1,174 @@
+import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
+import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
+import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
+import { NetworkWatcherFlowLog } from "@cdktf/provider-azurerm/lib/network-watcher-flow-log";
+import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
+import { Subnet, type SubnetDelegation } from "@cdktf/provider-azurerm/lib/subnet";
+import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
+import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
+import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import type { DeploymentSpec } from "../config/spec";
+import type { Naming } from "../core/naming";
+import { protect } from "../core/protect";
+import { setComponent } from "../core/tags";
+import type { INetwork } from "./network";
+import { azurePlan } from "./plan";
+
+export interface AzureNetworkProps {
+  readonly spec: DeploymentSpec;
+  readonly naming: Naming;
+}
+
+/**
+ * A resource group and VNet with a subnet per role: cluster nodes (outbound through a
+ * NAT gateway), private endpoints, and a database subnet delegated to PostgreSQL
+ * flexible server. Default outbound access is off on every subnet, every subnet has
+ * an NSG that refuses inbound traffic from the internet, and VNet flow logs go to a
+ * storage account that is closed to public networks.
+ */
+export class AzureNetwork extends Construct implements INetwork {
+  readonly resourceGroup: ResourceGroup;
+  readonly vnet: VirtualNetwork;
+  readonly cidr: string;
+  readonly zones: readonly string[];
+  readonly peerCidrs: readonly string[];
+  readonly nodesSubnet: Subnet;
+  readonly privateEndpointsSubnet: Subnet;
+  readonly databaseSubnet: Subnet;
+  readonly location: string;
+
+  constructor(scope: Construct, id: string, props: AzureNetworkProps) {
+    super(scope, id);
+    setComponent(this, "network");
+    const { spec, naming } = props;
+    const net = spec.network;
+    this.location = spec.target.cloud === "azure" ? spec.target.region : "";
+    this.cidr = net.cidr;
+    this.zones = net.zones;
+    this.peerCidrs = net.peers.flatMap((p) => p.cidrs);
+    const plan = azurePlan(net.cidr);
+    const location = this.location;
+
+    this.resourceGroup = new ResourceGroup(this, "ResourceGroup", { name: naming.name("rg", undefined, 90), location });
+    const resourceGroupName = this.resourceGroup.name;
+    this.vnet = new VirtualNetwork(this, "Vnet", {
+      name: naming.name("vnet", undefined, 64),
+      location,
+      resourceGroupName,
+      addressSpace: [net.cidr],
+    });
+
+    const subnet = (key: string, name: string, prefix: string, extra: { delegation?: SubnetDelegation[]; privateEndpointNetworkPolicies?: string } = {}) => {
+      const s = new Subnet(this, `Subnet-${key}`, {
+        name,
+        resourceGroupName,
+        virtualNetworkName: this.vnet.name,
+        addressPrefixes: [prefix],
+        defaultOutboundAccessEnabled: false,
+        ...extra,
+      });
+      const nsg = new NetworkSecurityGroup(this, `Nsg-${key}`, {
+        name: naming.name(name, "nsg", 80),
+        location,
+        resourceGroupName,
+        securityRule: [
+          {
+            name: "deny-internet-inbound",
+            description: "Nothing on this subnet is reachable from the internet; allows for ingress are added above this rule.",
+            priority: 4096,
+            direction: "Inbound",
+            access: "Deny",
+            protocol: "*",
+            sourceAddressPrefix: "Internet",
+            sourcePortRange: "*",
+            destinationAddressPrefix: "*",
+            destinationPortRange: "*",
+          },
+        ],
+      });
+      new SubnetNetworkSecurityGroupAssociation(this, `NsgAssoc-${key}`, { subnetId: s.id, networkSecurityGroupId: nsg.id });
+      return s;
+    };
+    this.nodesSubnet = subnet("nodes", "nodes", plan.nodes);
+    // NSGs and route tables apply to private endpoints only with network policies on.
+    this.privateEndpointsSubnet = subnet("private-endpoints", "private-endpoints", plan.privateEndpoints, {
+      privateEndpointNetworkPolicies: "Enabled",
+    });
+    this.databaseSubnet = subnet("database", "database", plan.database, {
+      delegation: [
+        {
+          name: "postgresql-flexible-server",
+          serviceDelegation: {
+            name: "Microsoft.DBforPostgreSQL/flexibleServers",
+            actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"],
+          },
+        },
+      ],
+    });
+
+    // A Standard NAT gateway is a regional resource here (no zone pinned), so one
+    // zone's outage does not take egress with it.
+    const natIp = new PublicIp(this, "NatIp", {
+      name: naming.name("nat", "ip", 80),
+      location,
+      resourceGroupName,
+      sku: "Standard",
+      allocationMethod: "Static",
+    });
+    const nat = new NatGateway(this, "Nat", { name: naming.name("nat", undefined, 80), location, resourceGroupName, skuName: "Standard", idleTimeoutInMinutes: 4 });
+    new NatGatewayPublicIpAssociation(this, "NatIpAssoc", { natGatewayId: nat.id, publicIpAddressId: natIp.id });
+    new SubnetNatGatewayAssociation(this, "NatAssoc-nodes", { subnetId: this.nodesSubnet.id, natGatewayId: nat.id });
+
+    this.flowLogs(naming, net.flowLogRetentionDays);
+  }
+
+  /** The gateway subnet for a VPN gateway (Azure requires the name; it takes no NSG). */
+  gatewaySubnet(): Subnet {
+    return new Subnet(this, "Subnet-gateway", {
+      name: "GatewaySubnet",
+      resourceGroupName: this.resourceGroup.name,
+      virtualNetworkName: this.vnet.name,
+      addressPrefixes: [azurePlan(this.cidr).gateway],
+    });
+  }
+
+  private flowLogs(naming: Naming, retentionDays: number) {
+    // Network Watcher writes through the trusted-services bypass; this provider
+    // version has no managed-identity option for flow logs, so shared-key auth stays on.
+    const account = protect(
+      new StorageAccount(this, "FlowLogStorage", {
+        // Storage account names are global: a hash of the resource group id (which holds
+        // the subscription) makes the name unique per subscription and stable.
+        name: Fn.join("", [naming.compact("flowlogs", 16), Fn.substr(Fn.sha1(this.resourceGroup.id), 0, 8)]),
+        location: this.location,
+        resourceGroupName: this.resourceGroup.name,
+        accountTier: "Standard",
+        accountReplicationType: "ZRS",
+        accountKind: "StorageV2",
+        minTlsVersion: "TLS1_2",
+        httpsTrafficOnlyEnabled: true,
+        allowNestedItemsToBePublic: false,
+        infrastructureEncryptionEnabled: true,
+        crossTenantReplicationEnabled: false,
+        defaultToOauthAuthentication: true,
+        networkRules: { defaultAction: "Deny", bypass: ["AzureServices"] },
+        blobProperties: { deleteRetentionPolicy: { days: 7 }, containerDeleteRetentionPolicy: { days: 7 } },
+      }),
+    );
+    new NetworkWatcherFlowLog(this, "FlowLog", {
+      name: naming.name("vnet", "flow-logs", 80),
+      // The watcher Azure creates per region when the first VNet is made.
+      networkWatcherName: `NetworkWatcher_${this.location}`,
+      resourceGroupName: "NetworkWatcherRG",
+      targetResourceId: this.vnet.id,
+      storageAccountId: account.id,
+      enabled: true,
+      version: 2,
+      retentionPolicy: { enabled: true, days: retentionDays },
+    });
+  }
+}
