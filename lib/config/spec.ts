@@ -96,6 +96,8 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
       const keys = issue.keys.map((k) => `"${k}"`).join(", ");
       return `${path}: unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}; check the spelling, or see schema/byoc.schema.json for the fields this version accepts`;
     }
+    case "invalid_key":
+      return `${path}: the key ${issue.issues.map((i) => i.message).join("; ")}`;
     case "invalid_type":
       return got === undefined
         ? `${path}: required, missing`

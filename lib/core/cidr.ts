@@ -61,9 +61,17 @@ export function isPrivate(block: Ipv4Block): boolean {
   return PRIVATE_RANGES.some((r) => contains(parseIpv4Cidr(r)!, block));
 }
 
-/** A single public unicast address: what a VPN peer's gateway must have. */
+/** RFC 5737 documentation blocks: not routed, but what examples must use. */
+const DOCUMENTATION = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+/**
+ * A single public unicast address: what a VPN peer's gateway must have. Private,
+ * shared (CGNAT), loopback, link-local and multicast addresses are refused.
+ */
 export function isPublicAddress(text: string): boolean {
-  return isIpv4Address(text) && ipaddr.IPv4.parse(text).range() === "unicast";
+  if (!isIpv4Address(text)) return false;
+  const range = ipaddr.IPv4.parse(text).range();
+  return range === "unicast" || DOCUMENTATION.some((d) => contains(parseIpv4Cidr(d)!, parseIpv4Cidr(`${text}/32`)!));
 }
 
 function mask(prefix: number): number {

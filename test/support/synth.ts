@@ -1,0 +1,71 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Testing, type TerraformStack } from "cdktf";
+import { parseSpec, type DeploymentSpec } from "../../lib/config/spec";
+import type { SpecInput } from "../../lib/config/schema";
+import { loadSpec } from "../../lib/config/spec";
+import { buildStacks } from "../../stacks";
+
+/** One resource or data source of a synthesized stack: its address and its body. */
+export type Block = Record<string, any> & { readonly address: string };
+
+/** A synthesized stack's Terraform JSON, with queries by type. */
+export class StackJson {
+  constructor(
+    readonly name: string,
+    readonly json: Record<string, any>,
+    readonly construct: TerraformStack,
+  ) {}
+
+  resources(type: string): Block[] {
+    return this.blocks(this.json.resource, type, "");
+  }
+
+  data(type: string): Block[] {
+    return this.blocks(this.json.data, type, "data.");
+  }
+
+  /** Exactly one resource of the type (fails otherwise), optionally matching a predicate. */
+  resource(type: string, where: (b: Block) => boolean = () => true): Block {
+    const found = this.resources(type).filter(where);
+    if (found.length !== 1) throw new Error(`expected one ${type} in ${this.name}, found ${found.length}`);
+    return found[0];
+  }
+
+  /** Every resource in the stack. */
+  allResources(): Block[] {
+    return Object.keys(this.json.resource ?? {}).flatMap((t) => this.resources(t));
+  }
+
+  /** `${type.name.attr}` as Terraform writes a reference to a resource's attribute. */
+  ref(block: Block, attribute: string): string {
+    return `\${${block.address}.${attribute}}`;
+  }
+
+  private blocks(section: Record<string, Record<string, object>> | undefined, type: string, prefix: string): Block[] {
+    return Object.entries(section?.[type] ?? {}).map(([name, body]) => ({ ...body, address: `${prefix}${type}.${name}` }));
+  }
+}
+
+/** Synthesizes every stack of a spec (object, parsed spec or file path) in memory. */
+export async function synth(input: SpecInput | DeploymentSpec | string): Promise<Record<string, StackJson>> {
+  const spec = typeof input === "string" ? loadSpec(input) : parseSpec(input);
+  const app = Testing.app();
+  const stacks = await buildStacks(app, spec);
+  return Object.fromEntries(
+    stacks.map((s) => [s.role, new StackJson(s.node.id, JSON.parse(Testing.synth(s)), s)]),
+  ) as Record<string, StackJson>;
+}
+
+export const EXAMPLES_DIR = join(__dirname, "..", "..", "examples");
+
+/** Every example spec: examples/<name>/byoc.yaml. */
+export function exampleSpecs(): { name: string; path: string }[] {
+  return readdirSync(EXAMPLES_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => ({ name: d.name, path: join(EXAMPLES_DIR, d.name, "byoc.yaml") }));
+}
+
+export function readText(path: string): string {
+  return readFileSync(path, "utf8");
+}
