@@ -121,10 +121,10 @@ describe("AwsNetwork", () => {
   });
 
   test("the flow-log role can write only to its log group and only this account's flow logs assume it", () => {
-    const policy = infra.data("aws_iam_policy_document").find((d) => d.address.includes("FlowLogWrite"))!;
+    const policy = infra.data("aws_iam_policy_document").find((d) => d.tfAddress.includes("FlowLogWrite"))!;
     const group = infra.resource("aws_cloudwatch_log_group", (g) => g.name.includes("flow-logs"));
     expect(policy.statement[0].resources).toEqual([`${infra.ref(group, "arn")}:*`]);
-    const trust = infra.data("aws_iam_policy_document").find((d) => d.address.includes("FlowLogTrust"))!;
+    const trust = infra.data("aws_iam_policy_document").find((d) => d.tfAddress.includes("FlowLogTrust"))!;
     expect(trust.statement[0].condition[0]).toMatchObject({ test: "StringEquals", variable: "aws:SourceAccount" });
   });
 
@@ -138,7 +138,7 @@ describe("AwsNetwork", () => {
 
 describe("AwsNetwork address stability", () => {
   const addresses = (stack: StackJson, type: string) =>
-    Object.fromEntries(stack.resources(type).map((r) => [r.address, r.cidr_block ?? r.subnet_id ?? r.allocation_id]));
+    Object.fromEntries(stack.resources(type).map((r) => [r.tfAddress, r.cidr_block ?? r.subnet_id ?? r.allocation_id]));
 
   test("adding a zone adds resources and changes none of the existing ones", async () => {
     const two = (await synth(spec({ zones: ["us-west-2a", "us-west-2b"] }))).infra;
@@ -165,6 +165,6 @@ describe("AwsNetwork address stability", () => {
     for (const route of small.resources("aws_route").filter((r) => r.nat_gateway_id)) {
       expect(route.nat_gateway_id).toBe(small.ref(nats[0], "id"));
     }
-    expect(medium.resources("aws_nat_gateway").map((n) => n.address)).toContain(nats[0].address);
+    expect(medium.resources("aws_nat_gateway").map((n) => n.tfAddress)).toContain(nats[0].tfAddress);
   });
 });

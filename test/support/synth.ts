@@ -7,7 +7,7 @@ import { loadSpec } from "../../lib/config/spec";
 import { buildStacks } from "../../stacks";
 
 /** One resource or data source of a synthesized stack: its address and its body. */
-export type Block = Record<string, any> & { readonly address: string };
+export type Block = Record<string, any> & { readonly tfAddress: string };
 
 /** A synthesized stack's Terraform JSON, with queries by type. */
 export class StackJson {
@@ -39,11 +39,11 @@ export class StackJson {
 
   /** `${type.name.attr}` as Terraform writes a reference to a resource's attribute. */
   ref(block: Block, attribute: string): string {
-    return `\${${block.address}.${attribute}}`;
+    return `\${${block.tfAddress}.${attribute}}`;
   }
 
   private blocks(section: Record<string, Record<string, object>> | undefined, type: string, prefix: string): Block[] {
-    return Object.entries(section?.[type] ?? {}).map(([name, body]) => ({ ...body, address: `${prefix}${type}.${name}` }));
+    return Object.entries(section?.[type] ?? {}).map(([name, body]) => ({ ...body, tfAddress: `${prefix}${type}.${name}` }));
   }
 }
 

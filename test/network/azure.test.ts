@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import { synth, type StackJson } from "../support/synth";
+
+describe("AzureNetwork", () => {
+  let infra: StackJson;
+  beforeAll(async () => {
+    ({ infra } = await synth({ name: "acme", target: { cloud: "azure", region: "westeurope" }, network: { cidr: "10.60.0.0/16", flowLogRetentionDays: 90 } }));
+  });
+
+  test("a resource group and a VNet with the spec's range in the spec's region", () => {
+    const rg = infra.resource("azurerm_resource_group");
+    expect(rg).toMatchObject({ name: "acme-rg", location: "westeurope" });
+    const vnet = infra.resource("azurerm_virtual_network");
+    expect(vnet.address_space).toEqual(["10.60.0.0/16"]);
+    expect(vnet.resource_group_name).toBe(infra.ref(rg, "name"));
+  });
+
+  test("subnets for nodes, private endpoints and the database, none with default outbound access", () => {
+    const subnets = Object.fromEntries(infra.resources("azurerm_subnet").map((s) => [s.name, s]));
+    expect(subnets.nodes.address_prefixes).toEqual(["10.60.0.0/18"]);
+    expect(subnets["private-endpoints"].address_prefixes).toEqual(["10.60.128.0/24"]);
+    expect(subnets.database.address_prefixes).toEqual(["10.60.129.0/24"]);
+    for (const s of Object.values(subnets)) expect(s.default_outbound_access_enabled, s.name).toBe(false);
+    expect(subnets["private-endpoints"].private_endpoint_network_policies).toBe("Enabled");
+  });
+
+  test("the database subnet is delegated to PostgreSQL flexible server", () => {
+    const db = infra.resource("azurerm_subnet", (s) => s.name === "database");
+    expect(db.delegation[0].service_delegation.name).toBe("Microsoft.DBforPostgreSQL/flexibleServers");
+  });
+
+  test("every subnet has an NSG that denies inbound traffic from the internet", () => {
+    const subnets = infra.resources("azurerm_subnet");
+    const assocs = infra.resources("azurerm_subnet_network_security_group_association");
+    for (const s of subnets) {
+      const assoc = assocs.find((a) => a.subnet_id === infra.ref(s, "id"));
+      expect(assoc, s.name).toBeDefined();
+      const nsg = infra.resources("azurerm_network_security_group").find((n) => assoc!.network_security_group_id === infra.ref(n, "id"))!;
+      expect(nsg.security_rule).toContainEqual(expect.objectContaining({ direction: "Inbound", access: "Deny", source_address_prefix: "Internet" }));
+    }
+  });
+
+  test("nodes reach the internet through a NAT gateway with a static public IP", () => {
+    const nat = infra.resource("azurerm_nat_gateway");
+    const nodes = infra.resource("azurerm_subnet", (s) => s.name === "nodes");
+    expect(infra.resource("azurerm_subnet_nat_gateway_association")).toMatchObject({ subnet_id: infra.ref(nodes, "id"), nat_gateway_id: infra.ref(nat, "id") });
+    const ip = infra.resource("azurerm_public_ip");
+    expect(ip).toMatchObject({ sku: "Standard", allocation_method: "Static" });
+    expect(infra.resource("azurerm_nat_gateway_public_ip_association").public_ip_address_id).toBe(infra.ref(ip, "id"));
+  });
+
+  test("VNet flow logs (version 2) go to a storage account closed to the internet, kept for the spec's days", () => {
+    const flow = infra.resource("azurerm_network_watcher_flow_log");
+    const account = infra.resource("azurerm_storage_account");
+    expect(flow.target_resource_id).toBe(infra.ref(infra.resource("azurerm_virtual_network"), "id"));
+    expect(flow.storage_account_id).toBe(infra.ref(account, "id"));
+    expect(flow.enabled).toBe(true);
+    expect(flow.version).toBe(2);
+    expect(flow.retention_policy).toEqual({ enabled: true, days: 90 });
+    expect(account.min_tls_version).toBe("TLS1_2");
+    expect(account.https_traffic_only_enabled).toBe(true);
+    expect(account.allow_nested_items_to_be_public).toBe(false);
+    expect(account.infrastructure_encryption_enabled).toBe(true);
+    expect(account.network_rules.default_action).toBe("Deny");
+    expect(account.lifecycle.prevent_destroy).toBe(true);
+  });
+
+  test("the flow-log account's globally unique name is derived from the resource group id, so it is stable", () => {
+    const account = infra.resource("azurerm_storage_account");
+    expect(account.name).toContain("acmeflowlogs");
+    expect(account.name).toContain(`sha1(${infra.resource("azurerm_resource_group").tfAddress}.id)`);
+  });
+
+  test("no gateway subnet without peers", () => {
+    expect(infra.resources("azurerm_subnet").map((s) => s.name)).not.toContain("GatewaySubnet");
+  });
+});
