@@ -26,7 +26,7 @@ const regionOf = (cloud: keyof typeof REGION_FORMAT) =>
   z.string().superRefine((value, ctx) => {
     const { pattern, example } = REGION_FORMAT[cloud];
     if (!pattern.test(value))
-      ctx.addIssue({ code: "custom", message: `not a ${cloud} region name; expected the form "${example}"` });
+      ctx.addIssue({ code: "custom", message: `not a valid ${cloud} region name; expected the form "${example}"` });
   });
 
 const uuid = (what: string) =>

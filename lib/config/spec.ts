@@ -57,7 +57,7 @@ export function loadSpec(path: string): DeploymentSpec {
   try {
     data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
-    throw new SpecError([`not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`], path);
+    throw new SpecError([`not valid YAML or JSON: ${(e as Error).message.split("\n")[0].replace(/:$/, "")}`], path);
   }
   return parseSpec(data, path);
 }

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { contains, format, isPrivate, overlaps, parseIpv4Cidr, type Ipv4Block } from "../core/cidr";
-import { knownZones, ZONE_FORMAT, type Cloud } from "./regions";
+import { knownZones, REGION_FORMAT, ZONE_FORMAT, type Cloud } from "./regions";
 
 /** Our side's BGP ASN on each cloud's VPN gateway; a peer must use another. */
 export const CLOUD_BGP_ASN = { aws: 64512, gcp: 64514 } as const;
@@ -20,6 +20,7 @@ type Path = (string | number)[];
 // every rule checks the shape it relies on before it looks.
 interface Loose {
   target?: { cloud?: string; region?: string; keyVaultId?: string };
+  state?: { backend?: string; region?: string };
   network?: {
     cidr?: string;
     zones?: number | string[];
@@ -67,6 +68,10 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
 
   if (Array.isArray(net.peers)) validatePeers(cloud, spec, vpc, issue);
 
+  if (spec.state?.backend === "s3" && !spec.state.region && cloud !== "aws") {
+    issue(["state", "region"], "required when the target is not aws (the S3 bucket's region)");
+  }
+
   const dns = spec.dns ?? {};
   if (dns.certificates === "acm" && cloud !== "aws") issue(["dns", "certificates"], `"acm" is available on aws only; use "cert-manager" on ${cloud}`);
   if (dns.certificates === "acm" && !dns.domain) issue(["dns", "certificates"], '"acm" needs dns.domain to issue a certificate for');
@@ -74,7 +79,7 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
 }
 
 function validateZones(cloud: Cloud, region: string | undefined, zones: number | string[] | undefined, issue: (p: Path, m: string) => void) {
-  if (typeof region !== "string") return;
+  if (typeof region !== "string" || !REGION_FORMAT[cloud].pattern.test(region)) return;
   const known = knownZones(cloud, region);
   const min = cloud === "aws" ? 2 : 1;
   if (Array.isArray(zones)) {
@@ -88,7 +93,7 @@ function validateZones(cloud: Cloud, region: string | undefined, zones: number |
     return;
   }
   if (!known) {
-    issue(["target", "region"], `is not a ${cloud} region this version knows; check the name, or list network.zones by name to use a new region`);
+    issue(["target", "region"], `is not a region this version knows for ${cloud}; check the name, or list network.zones by name to use a new region`);
     return;
   }
   if (typeof zones === "number") {

@@ -47,9 +47,13 @@ export class StackJson {
   }
 }
 
-/** Synthesizes every stack of a spec (object, parsed spec or file path) in memory. */
-export async function synth(input: SpecInput | DeploymentSpec | string): Promise<Record<string, StackJson>> {
-  const spec = typeof input === "string" ? loadSpec(input) : parseSpec(input);
+/** Synthesizes every stack of a spec (an object as a user writes it, or a file path) in memory. */
+export async function synth(input: SpecInput | string): Promise<Record<string, StackJson>> {
+  return synthSpec(typeof input === "string" ? loadSpec(input) : parseSpec(input));
+}
+
+/** Synthesizes an already validated spec, keyed by stack role. */
+export async function synthSpec(spec: DeploymentSpec): Promise<Record<string, StackJson>> {
   const app = Testing.app();
   const stacks = await buildStacks(app, spec);
   return Object.fromEntries(

@@ -1,0 +1,40 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+
+const ROOT = join(__dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+function probe(...clouds: string[]): { providers: string[] } {
+  const out = execFileSync(TSX, [join(ROOT, "test", "support", "load-probe.ts"), ...clouds], { cwd: ROOT, encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").at(-1)!);
+}
+
+describe("only the synthesized target's providers are loaded", () => {
+  test.each([
+    ["aws", ["provider-aws"]],
+    ["azure", ["provider-azurerm"]],
+    ["gcp", ["provider-google"]],
+    ["onprem", ["provider-helm", "provider-kubernetes"]],
+  ])("%s", (cloud, expected) => {
+    expect(probe(cloud).providers).toEqual(expected);
+  });
+});
+
+describe("provider packages are imported by deep path", () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return files(path);
+      return path.endsWith(".ts") ? [path] : [];
+    });
+
+  test("no source file imports a provider package's root", () => {
+    const sources = ["lib", "stacks", "examples", "test", "bench"].flatMap((d) => files(join(ROOT, d))).concat(join(ROOT, "main.ts"));
+    const rootImport = /from\s+["']@cdktf\/provider-[a-z]+["']|require\(["']@cdktf\/provider-[a-z]+["']\)/;
+    const offenders = sources.filter((f) => rootImport.test(readFileSync(f, "utf8")));
+    expect(offenders).toEqual([]);
+    expect(sources.length).toBeGreaterThan(20);
+  });
+});
