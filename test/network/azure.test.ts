@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { synth, type StackJson } from "../support/synth";
+import { synth, type Block, type StackJson } from "../support/synth";
 
 describe("AzureNetwork", () => {
   let infra: StackJson;
@@ -16,7 +16,7 @@ describe("AzureNetwork", () => {
   });
 
   test("subnets for nodes, private endpoints and the database, none with default outbound access", () => {
-    const subnets = Object.fromEntries(infra.resources("azurerm_subnet").map((s) => [s.name, s]));
+    const subnets: Record<string, Block> = Object.fromEntries(infra.resources("azurerm_subnet").map((s) => [s.name, s]));
     expect(subnets.nodes.address_prefixes).toEqual(["10.60.0.0/18"]);
     expect(subnets["private-endpoints"].address_prefixes).toEqual(["10.60.128.0/24"]);
     expect(subnets.database.address_prefixes).toEqual(["10.60.129.0/24"]);

@@ -2,7 +2,6 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Testing, type TerraformStack } from "cdktf";
 import { parseSpec, type DeploymentSpec } from "../../lib/config/spec";
-import type { SpecInput } from "../../lib/config/schema";
 import { loadSpec } from "../../lib/config/spec";
 import { buildStacks } from "../../stacks";
 
@@ -48,7 +47,7 @@ export class StackJson {
 }
 
 /** Synthesizes every stack of a spec (an object as a user writes it, or a file path) in memory. */
-export async function synth(input: SpecInput | string): Promise<Record<string, StackJson>> {
+export async function synth(input: unknown): Promise<Record<string, StackJson>> {
   return synthSpec(typeof input === "string" ? loadSpec(input) : parseSpec(input));
 }
 
