@@ -7,7 +7,7 @@ const ROOT = join(__dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
 function probe(...clouds: string[]): { providers: string[] } {
-  const out = execFileSync(TSX, [join(ROOT, "test", "support", "load-probe.ts"), ...clouds], { cwd: ROOT, encoding: "utf8" });
+  const out = execFileSync(TSX, [join(ROOT, "bench", "probe.ts"), ...clouds], { cwd: ROOT, encoding: "utf8" });
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
@@ -20,6 +20,12 @@ describe("only the synthesized target's providers are loaded", () => {
   ])("%s", (cloud, expected) => {
     expect(probe(cloud).providers).toEqual(expected);
   });
+});
+
+test("importing the package entry point loads no provider package", () => {
+  const script = "require('./lib/index'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@cdktf/provider-'))))";
+  const out = execFileSync(TSX, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+  expect(JSON.parse(out.trim())).toEqual([]);
 });
 
 describe("provider packages are imported by deep path", () => {

@@ -2,15 +2,15 @@
  * Run in a fresh process: synthesizes the embedded default deployment for the clouds
  * named on the command line (all when none) into a temporary directory, then prints
  * JSON with the provider packages Node loaded, the wall time and the peak memory.
- * Used by the loading test and by the bench.
+ * Used by the bench and by the loading test.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
-import { TARGET_CLOUDS, defaultSpec } from "../../lib/config/defaults";
-import { parseSpec } from "../../lib/config/spec";
-import { buildStacks } from "../../stacks";
+import { TARGET_CLOUDS, defaultSpec } from "../lib/config/defaults";
+import { parseSpec } from "../lib/config/spec";
+import { buildStacks } from "../stacks";
 
 async function probe(clouds: string[]) {
   const started = performance.now();
