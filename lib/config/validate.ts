@@ -27,7 +27,7 @@ interface Loose {
     natGateways?: string;
     flowLogRetentionDays?: number;
     endpoints?: string[];
-    peers?: { name?: string; cidrs?: string[]; bgpAsn?: number; tunnelInsideCidrs?: string[] }[];
+    peers?: { name?: string; cidrs?: string[]; psk?: { secretRef?: string }; bgpAsn?: number; tunnelInsideCidrs?: string[] }[];
   };
   dns?: { domain?: string; privateZone?: string; certificates?: string };
 }
@@ -122,6 +122,9 @@ function validatePeers(cloud: string | undefined, spec: Loose, vpc: Ipv4Block | 
       issue(at("bgpAsn"), `${peer.bgpAsn} is the ${cloud} gateway's own ASN; pick another`);
     }
     if (cloud === "gcp") {
+      if (typeof peer.psk?.secretRef === "string" && !/^([A-Za-z0-9_-]{1,255}|projects\/[^/]+\/secrets\/[A-Za-z0-9_-]{1,255})$/.test(peer.psk.secretRef)) {
+        issue(at("psk", "secretRef"), "Secret Manager secret ids are letters, digits, _ and - (or projects/<project>/secrets/<id>)");
+      }
       if (peer.bgpAsn === undefined) issue(at("bgpAsn"), "required on gcp: HA VPN exchanges routes over BGP only");
       if (peer.tunnelInsideCidrs === undefined) issue(at("tunnelInsideCidrs"), "required on gcp: two link-local /30 ranges for the BGP sessions, e.g. [169.254.10.0/30, 169.254.10.4/30]");
     }
@@ -129,6 +132,9 @@ function validatePeers(cloud: string | undefined, spec: Loose, vpc: Ipv4Block | 
       if (peer.bgpAsn !== undefined) issue(at("bgpAsn"), "BGP is not supported on azure by this version; remove it to route peer ranges statically");
       if (peer.tunnelInsideCidrs !== undefined) issue(at("tunnelInsideCidrs"), "applies to aws and gcp only");
       if (!spec.target?.keyVaultId) issue(at("psk"), "on azure, target.keyVaultId must name the Key Vault that holds this secret");
+      if (typeof peer.psk?.secretRef === "string" && !/^[0-9A-Za-z-]{1,127}$/.test(peer.psk.secretRef)) {
+        issue(at("psk", "secretRef"), "Key Vault secret names are 1-127 letters, digits and -");
+      }
     }
     if (Array.isArray(peer.tunnelInsideCidrs) && peer.bgpAsn === undefined && cloud === "aws") {
       issue(at("tunnelInsideCidrs"), "only used for BGP sessions; set bgpAsn too or remove it");
