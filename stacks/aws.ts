@@ -19,6 +19,7 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const keys = new AwsKeys(infra, "Keys", { naming: infra.naming, region });
   const network = new AwsNetwork(infra, "Network", {
     spec,
+    region,
     naming: infra.naming,
     logsKey: keys.logs,
     accountId: keys.accountId,

@@ -20,7 +20,7 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
 
   const infra = new ByocStack(scope, spec, "infra");
   provider(infra);
-  const network = new AzureNetwork(infra, "Network", { spec, naming: infra.naming });
+  const network = new AzureNetwork(infra, "Network", { spec, location: target.region, naming: infra.naming });
   new AzureDns(infra, "Dns", { spec, naming: infra.naming, network });
   if (spec.network.peers.length > 0 && target.keyVaultId) {
     new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", {

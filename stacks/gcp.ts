@@ -21,7 +21,7 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   provider(infra);
   // Without a project in the spec, the provider's (GOOGLE_PROJECT) is used.
   const project = target.project ?? new DataGoogleClientConfig(infra, "Client").project;
-  const network = new GcpNetwork(infra, "Network", { spec, naming: infra.naming, project });
+  const network = new GcpNetwork(infra, "Network", { spec, region: target.region, naming: infra.naming, project });
   new GcpDns(infra, "Dns", { spec, naming: infra.naming, network, project });
   if (spec.network.peers.length > 0) {
     new GcpSiteToSiteVpn(infra, "SiteToSiteVpn", { naming: infra.naming, network, peers: spec.network.peers, project });

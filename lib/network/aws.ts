@@ -25,6 +25,7 @@ import { awsPlan } from "./plan";
 
 export interface AwsNetworkProps {
   readonly spec: DeploymentSpec;
+  readonly region: string;
   readonly naming: Naming;
   /** Encrypts the flow-log group. */
   readonly logsKey: KmsKey;
@@ -59,7 +60,6 @@ export class AwsNetwork extends Construct implements INetwork {
     setComponent(this, "network");
     const { spec, naming } = props;
     const net = spec.network;
-    const region = spec.target.cloud === "aws" ? spec.target.region : "";
     this.cidr = net.cidr;
     this.zones = net.zones;
     this.peerCidrs = net.peers.flatMap((p) => p.cidrs);
@@ -129,7 +129,7 @@ export class AwsNetwork extends Construct implements INetwork {
       this.privateRouteTables.push(privRoutes);
     }
 
-    this.endpoints(region, net.endpoints, naming);
+    this.endpoints(props.region, net.endpoints, naming);
     this.flowLogs(naming, props.logsKey, props.accountId, net.flowLogRetentionDays);
   }
 

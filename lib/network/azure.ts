@@ -20,6 +20,8 @@ import { azurePlan } from "./plan";
 
 export interface AzureNetworkProps {
   readonly spec: DeploymentSpec;
+  /** The Azure region. */
+  readonly location: string;
   readonly naming: Naming;
 }
 
@@ -46,7 +48,7 @@ export class AzureNetwork extends Construct implements INetwork {
     setComponent(this, "network");
     const { spec, naming } = props;
     const net = spec.network;
-    this.location = spec.target.cloud === "azure" ? spec.target.region : "";
+    this.location = props.location;
     this.cidr = net.cidr;
     this.zones = net.zones;
     this.peerCidrs = net.peers.flatMap((p) => p.cidrs);

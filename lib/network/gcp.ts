@@ -19,6 +19,7 @@ import { gcpPlan } from "./plan";
 export interface GcpNetworkProps {
   readonly spec: DeploymentSpec;
   readonly naming: Naming;
+  readonly region: string;
   /** The project the network lives in. */
   readonly project: string;
 }
@@ -51,7 +52,7 @@ export class GcpNetwork extends Construct implements INetwork {
     setComponent(this, "network");
     const { spec, naming, project } = props;
     const net = spec.network;
-    this.region = spec.target.cloud === "gcp" ? spec.target.region : "";
+    this.region = props.region;
     this.cidr = net.cidr;
     this.zones = net.zones;
     this.peerCidrs = net.peers.flatMap((p) => p.cidrs);
