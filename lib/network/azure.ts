@@ -112,8 +112,9 @@ export class AzureNetwork extends Construct implements INetwork {
       ],
     });
 
-    // A Standard NAT gateway is a regional resource here (no zone pinned), so one
-    // zone's outage does not take egress with it.
+    // A subnet takes one NAT gateway. A "no zone" Standard gateway sits in a zone
+    // Azure picks and shares its fate; zone-redundant NAT (StandardV2) needs a newer
+    // azurerm than this kit's pinned 4.55.
     const natIp = new PublicIp(this, "NatIp", {
       name: naming.name("nat", "ip", 80),
       location,
@@ -149,7 +150,8 @@ export class AzureNetwork extends Construct implements INetwork {
         location: this.location,
         resourceGroupName: this.resourceGroup.name,
         accountTier: "Standard",
-        accountReplicationType: "ZRS",
+        // ZRS exists only in regions with availability zones.
+        accountReplicationType: this.zones.length > 0 ? "ZRS" : "LRS",
         accountKind: "StorageV2",
         minTlsVersion: "TLS1_2",
         httpsTrafficOnlyEnabled: true,
@@ -171,6 +173,8 @@ export class AzureNetwork extends Construct implements INetwork {
       enabled: true,
       version: 2,
       retentionPolicy: { enabled: true, days: retentionDays },
+      // Azure creates the region's watcher when the first VNet appears.
+      dependsOn: [this.vnet],
     });
   }
 }

@@ -5,6 +5,7 @@ import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { LoggingProjectBucketConfig } from "@cdktf/provider-google/lib/logging-project-bucket-config";
+import { LoggingProjectExclusion } from "@cdktf/provider-google/lib/logging-project-exclusion";
 import { LoggingProjectSink } from "@cdktf/provider-google/lib/logging-project-sink";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
@@ -157,7 +158,10 @@ export class GcpNetwork extends Construct implements INetwork {
     });
   }
 
-  /** Flow logs land in _Default (30 days) unless routed: a dedicated bucket keeps them for the spec's retention. */
+  /**
+   * Flow logs land in _Default (30 days): a dedicated bucket keeps them for the spec's
+   * retention, and an exclusion on the _Default sink stops paying for them twice.
+   */
   private flowLogBucket(naming: Naming, project: string, retentionDays: number) {
     const bucket = new LoggingProjectBucketConfig(this, "FlowLogBucket", {
       project,
@@ -166,12 +170,20 @@ export class GcpNetwork extends Construct implements INetwork {
       retentionDays,
       description: "VPC flow logs",
     });
-    new LoggingProjectSink(this, "FlowLogSink", {
+    const filter = `resource.type="gce_subnetwork" AND log_id("compute.googleapis.com/vpc_flows") AND resource.labels.subnetwork_name="${this.subnet.name}"`;
+    const sink = new LoggingProjectSink(this, "FlowLogSink", {
       name: naming.name("flow-logs"),
       project,
       destination: `logging.googleapis.com/${bucket.id}`,
-      filter: `resource.type="gce_subnetwork" AND log_id("compute.googleapis.com/vpc_flows") AND resource.labels.subnetwork_name="${this.subnet.name}"`,
+      filter,
       uniqueWriterIdentity: true,
+    });
+    new LoggingProjectExclusion(this, "FlowLogDefaultExclusion", {
+      name: naming.name("flow-logs", undefined, 100),
+      project,
+      description: "VPC flow logs are kept in their own bucket",
+      filter,
+      dependsOn: [sink],
     });
   }
 }

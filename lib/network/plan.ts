@@ -31,7 +31,8 @@ export function azurePlan(cidr: string) {
     nodes: subnet(net, p + 2, 0),
     privateEndpoints: subnet(net, p + 8, 128),
     database: subnet(net, p + 8, 129),
-    gateway: subnet(net, p + 8, 255),
+    // At least a /27, as Azure recommends for VPN gateways; the network's last block.
+    gateway: subnet(net, Math.min(p + 8, 27), 2 ** (Math.min(p + 8, 27) - p) - 1),
   };
 }
 

@@ -17,12 +17,12 @@ export interface AzureSiteToSiteVpnProps {
   readonly peers: readonly PeerSpec[];
   /** Key Vault holding the pre-shared keys (ARM id). */
   readonly keyVaultId: string;
-  /** small: VpnGw1; medium and large: VpnGw2 (Generation2). */
+  /** small: VpnGw1AZ; medium and large: VpnGw2AZ (Generation2). */
   readonly tier: Tier;
 }
 
 /**
- * A route-based VPN gateway in the VNet's GatewaySubnet (zone-redundant SKU in zonal
+ * A route-based VPN gateway in the VNet's GatewaySubnet (zone-redundant in zonal
  * regions) and, per peer, a local network gateway and an IKEv2 connection with a
  * custom IPsec policy (GCM-AES-256, ECP384, PFS). The pre-shared key is read from Key
  * Vault at plan time; the synthesized JSON holds only the reference.
@@ -45,15 +45,18 @@ export class AzureSiteToSiteVpn extends Construct {
       allocationMethod: "Static",
       zones: zonal ? ["1", "2", "3"] : undefined,
     });
-    const size = props.tier === "small" ? 1 : 2;
+    // AZ SKUs are the only ones Azure still creates; in regions without zones they
+    // are simply regional. VpnGw1AZ's generation is left to Azure, which is moving
+    // gateways to Generation2 (pinning it would force a rebuild when that happens).
+    const small = props.tier === "small";
     this.gateway = new VirtualNetworkGateway(this, "Gateway", {
       name: naming.name("vpn", "gw", 80),
       location,
       resourceGroupName,
       type: "Vpn",
       vpnType: "RouteBased",
-      sku: `VpnGw${size}${zonal ? "AZ" : ""}`,
-      generation: size === 1 ? "Generation1" : "Generation2",
+      sku: small ? "VpnGw1AZ" : "VpnGw2AZ",
+      generation: small ? undefined : "Generation2",
       activeActive: false,
       ipConfiguration: [
         { name: "default", publicIpAddressId: ip.id, subnetId: network.gatewaySubnet().id, privateIpAddressAllocation: "Dynamic" },

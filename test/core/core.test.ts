@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { contains, host, isPublicAddress, overlaps, parseIpv4Cidr, subnet } from "../../lib/core/cidr";
 import { Naming } from "../../lib/core/naming";
+import { azurePlan } from "../../lib/network/plan";
 import { gcpLabels } from "../../lib/core/tags";
 
 const block = (s: string) => parseIpv4Cidr(s)!;
@@ -66,5 +67,17 @@ describe("gcpLabels", () => {
   test("labels are lower-case, GCP's charset, and start with a letter", () => {
     expect(gcpLabels({ "Cost-Center": "4711", owner: "Platform Team" })).toEqual({ "cost-center": "4711", owner: "platform_team" });
     expect(gcpLabels({ "2fa": "on" })).toEqual({ t2fa: "on" });
+  });
+});
+
+describe("address plans", () => {
+  test("Azure's gateway subnet is the network's last block, at least a /27", () => {
+    expect(azurePlan("10.60.0.0/16").gateway).toBe("10.60.255.0/24");
+    expect(azurePlan("10.60.0.0/20")).toEqual({
+      nodes: "10.60.0.0/22",
+      privateEndpoints: "10.60.8.0/28",
+      database: "10.60.8.16/28",
+      gateway: "10.60.15.224/27",
+    });
   });
 });

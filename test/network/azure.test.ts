@@ -71,6 +71,12 @@ describe("AzureNetwork", () => {
     expect(account.name).toContain(`sha1(${infra.resource("azurerm_resource_group").tfAddress}.id)`);
   });
 
+  test("flow-log storage is zone-redundant where the region has zones, locally redundant elsewhere", async () => {
+    expect(infra.resource("azurerm_storage_account").account_replication_type).toBe("ZRS");
+    const { infra: westus } = await synth({ name: "acme", target: { cloud: "azure", region: "westus" } });
+    expect(westus.resource("azurerm_storage_account").account_replication_type).toBe("LRS");
+  });
+
   test("no gateway subnet without peers", () => {
     expect(infra.resources("azurerm_subnet").map((s) => s.name)).not.toContain("GatewaySubnet");
   });

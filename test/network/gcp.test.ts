@@ -30,6 +30,7 @@ describe("GcpNetwork", () => {
     const sink = infra.resource("google_logging_project_sink");
     expect(sink.destination).toBe(`logging.googleapis.com/${infra.ref(bucket, "id")}`);
     expect(sink.filter).toContain('log_id("compute.googleapis.com/vpc_flows")');
+    expect(infra.resource("google_logging_project_exclusion").filter).toBe(sink.filter);
   });
 
   test("Cloud NAT on a Cloud Router serves the subnet, with error logging", () => {

@@ -87,11 +87,23 @@ describe("AzureSiteToSiteVpn", () => {
     expect(gw.type).toBe("Vpn");
     expect(gw.vpn_type).toBe("RouteBased");
     expect(gw.sku).toBe("VpnGw1AZ");
+    expect(gw.generation).toBeUndefined();
     const subnet = infra.resource("azurerm_subnet", (s) => s.name === "GatewaySubnet");
     expect(subnet.address_prefixes).toEqual(["10.60.255.0/24"]);
     expect(gw.ip_configuration[0].subnet_id).toBe(infra.ref(subnet, "id"));
     const ip = infra.resources("azurerm_public_ip").find((p) => gw.ip_configuration[0].public_ip_address_id === infra.ref(p, "id"))!;
     expect(ip.zones).toEqual(["1", "2", "3"]);
+  });
+
+  test("medium and large tiers get a Generation2 VpnGw2AZ; regions without zones a regional IP", async () => {
+    const { infra: medium } = await synth({
+      name: "acme",
+      tier: "medium",
+      target: { cloud: "azure", region: "westus", keyVaultId: vault },
+      network: { peers: [{ ...hq, psk: { secretRef: "vpn-hq-psk" } }] },
+    });
+    expect(medium.resource("azurerm_virtual_network_gateway")).toMatchObject({ sku: "VpnGw2AZ", generation: "Generation2" });
+    expect(medium.resource("azurerm_public_ip", (p) => p.name.includes("vpn")).zones).toBeUndefined();
   });
 
   test("the connection uses IKEv2, a strong custom IPsec policy and the Key Vault secret", () => {
