@@ -80,44 +80,38 @@ export const Target = z.discriminatedUnion(
       .object({
         cloud: z.literal("aws"),
         region: regionOf("aws"),
-        /** Refuse to plan against any other account (provider `allowed_account_ids`). @default - any account */
-        accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").optional(),
+        accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").optional().describe("Refuse to plan against any other account (provider `allowed_account_ids`). Default: any account"),
       })
       .strict(),
     z
       .object({
         cloud: z.literal("azure"),
         region: regionOf("azure"),
-        /** @default - the ARM_SUBSCRIPTION_ID environment variable */
-        subscriptionId: uuid("subscriptionId").optional(),
-        /** Key Vault (ARM id) holding the secrets the spec references, e.g. VPN pre-shared keys. */
+        subscriptionId: uuid("subscriptionId").optional().describe("Default: the ARM_SUBSCRIPTION_ID environment variable"),
         keyVaultId: z
           .string()
           .regex(
             /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[A-Za-z0-9-]{3,24}$/,
             "must be a Key Vault resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>",
           )
-          .optional(),
+          .optional().describe("Key Vault (ARM id) holding the secrets the spec references, e.g. VPN pre-shared keys."),
       })
       .strict(),
     z
       .object({
         cloud: z.literal("gcp"),
         region: regionOf("gcp"),
-        /** @default - the GOOGLE_PROJECT environment variable */
         project: z
           .string()
           .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id (6-30 characters, a-z, 0-9, -)")
-          .optional(),
+          .optional().describe("Default: the GOOGLE_PROJECT environment variable"),
       })
       .strict(),
     z
       .object({
         cloud: z.literal("onprem"),
-        /** Path to the kubeconfig of the existing cluster. @default ~/.kube/config */
-        kubeconfig: z.string().min(1).default("~/.kube/config"),
-        /** @default - the kubeconfig's current context */
-        context: z.string().min(1).optional(),
+        kubeconfig: z.string().min(1).default("~/.kube/config").describe("Path to the kubeconfig of the existing cluster. Default: ~/.kube/config"),
+        context: z.string().min(1).optional().describe("Default: the kubeconfig's current context"),
       })
       .strict(),
   ],
@@ -136,12 +130,9 @@ export const State = z
         .object({
           backend: z.literal("s3"),
           bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-          /** @default - the target region */
-          region: regionOf("aws").optional(),
-          /** @default - the deployment name */
-          keyPrefix: stateKey.optional(),
-          /** KMS key for the state objects. @default - the bucket's default encryption */
-          kmsKeyId: z.string().min(1).optional(),
+          region: regionOf("aws").optional().describe("Default: the target region"),
+          keyPrefix: stateKey.optional().describe("Default: the deployment name"),
+          kmsKeyId: z.string().min(1).optional().describe("KMS key for the state objects. Default: the bucket's default encryption"),
         })
         .strict(),
       z
@@ -150,16 +141,14 @@ export const State = z
           resourceGroupName: z.string().regex(/^[\w().-]{1,90}$/, "must be a resource group name"),
           storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, "must be 3-24 lower-case letters and digits"),
           containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "must be a container name"),
-          /** @default - the deployment name */
-          keyPrefix: stateKey.optional(),
+          keyPrefix: stateKey.optional().describe("Default: the deployment name"),
         })
         .strict(),
       z
         .object({
           backend: z.literal("gcs"),
           bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, "must be a GCS bucket name"),
-          /** @default - the deployment name */
-          prefix: stateKey.optional(),
+          prefix: stateKey.optional().describe("Default: the deployment name"),
         })
         .strict(),
     ],
@@ -184,71 +173,53 @@ export const LOG_RETENTION_DAYS = [
 export const Peer = z
   .object({
     name: z.string().regex(/^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/, 'must be 1-24 characters of a-z, 0-9 and "-", starting with a letter'),
-    /** The peer's address ranges, routed over the tunnels. */
-    cidrs: z.array(cidr("a peer range")).min(1, "list at least one range"),
-    /** The peer VPN device's public address. */
-    gatewayIp: z.string().refine(isPublicAddress, "must be the public IPv4 address of the peer's VPN device"),
-    /** The IPsec pre-shared key, as a reference into the cloud's secret manager. */
-    psk: SecretRef,
-    /** The peer's BGP ASN; without it routes are static. Required on gcp (HA VPN routes by BGP only). */
+    cidrs: z.array(cidr("a peer range")).min(1, "list at least one range").describe("The peer's address ranges, routed over the tunnels."),
+    gatewayIp: z.string().refine(isPublicAddress, "must be the public IPv4 address of the peer's VPN device").describe("The peer VPN device's public address."),
+    psk: SecretRef.describe("The IPsec pre-shared key, as a reference into the cloud's secret manager."),
     bgpAsn: z
       .number()
       .int()
       .refine((n) => (n >= 64512 && n <= 65534) || (n >= 4200000000 && n <= 4294967294) || (n >= 1 && n <= 64495), {
         message: "must be a valid, non-reserved BGP ASN (private: 64512-65534 or 4200000000-4294967294)",
       })
-      .optional(),
-    /** Link-local /30 per tunnel for BGP sessions. Required with bgpAsn on gcp. @default - chosen by the cloud (aws) */
-    tunnelInsideCidrs: z.tuple([cidr("a tunnel inside range"), cidr("a tunnel inside range")]).optional(),
+      .optional().describe("The peer's BGP ASN; without it routes are static. Required on gcp (HA VPN routes by BGP only)."),
+    tunnelInsideCidrs: z.tuple([cidr("a tunnel inside range"), cidr("a tunnel inside range")]).optional().describe("Link-local /30 per tunnel for BGP sessions. Required with bgpAsn on gcp. Default: chosen by the cloud (aws)"),
   })
   .strict();
 
 export const Network = z
   .object({
-    /** The VPC/VNet range (and on-prem, the cluster's node network, for allowlists). @default 10.0.0.0/16 */
-    cidr: cidr("network.cidr").default("10.0.0.0/16"),
-    /** A zone count, or the zone names. @default - up to 3 zones of the region */
-    zones: z.union([z.number().int().min(1).max(6), z.array(z.string()).min(1).max(6)]).optional(),
-    /** AWS only. @default - from the tier: "single" for small, else "one-per-zone" */
-    natGateways: oneOf(["single", "one-per-zone"]).optional(),
-    /** AWS only: private endpoints for these services. @default - what a private EKS cluster needs */
-    endpoints: z.array(oneOf(AWS_ENDPOINTS)).optional(),
-    /** Days to keep VPC flow logs. @default 365 */
+    cidr: cidr("network.cidr").default("10.0.0.0/16").describe("The VPC/VNet range (and on-prem, the cluster's node network, for allowlists). Default: 10.0.0.0/16"),
+    zones: z.union([z.number().int().min(1).max(6), z.array(z.string()).min(1).max(6)]).optional().describe("A zone count, or the zone names. Default: up to 3 zones of the region"),
+    natGateways: oneOf(["single", "one-per-zone"]).optional().describe("AWS only. Default: from the tier: \"single\" for small, else \"one-per-zone\""),
+    endpoints: z.array(oneOf(AWS_ENDPOINTS)).optional().describe("AWS only: private endpoints for these services. Default: what a private EKS cluster needs"),
     flowLogRetentionDays: z
       .number()
       .int()
       .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
       })
-      .default(365),
-    /** On-prem and partner networks reached over site-to-site VPN. */
-    peers: z.array(Peer).default([]),
+      .default(365).describe("Days to keep VPC flow logs. Default: 365"),
+    peers: z.array(Peer).default([]).describe("On-prem and partner networks reached over site-to-site VPN."),
   })
   .strict()
   .default({ cidr: "10.0.0.0/16", flowLogRetentionDays: 365, peers: [] });
 
 export const Dns = z
   .object({
-    /** The product's public domain (UI/API). A public zone is created for it. @default - no public zone */
-    domain: hostname.optional(),
-    /** Private zone attached to the network. @default `internal.<domain>`, or `<name>.internal` */
-    privateZone: hostname.optional(),
-    /** Who issues TLS certificates. @default "acm" on aws when a domain is set, else "cert-manager" */
-    certificates: oneOf(["acm", "cert-manager"]).optional(),
+    domain: hostname.optional().describe("The product's public domain (UI/API). A public zone is created for it. Default: no public zone"),
+    privateZone: hostname.optional().describe("Private zone attached to the network. Default: `internal.<domain>`, or `<name>.internal`"),
+    certificates: oneOf(["acm", "cert-manager"]).optional().describe("Who issues TLS certificates. Default: \"acm\" on aws when a domain is set, else \"cert-manager\""),
   })
   .strict()
   .default({});
 
 export const SpecSchema = z
   .object({
-    /** Deployment name: prefixes every resource name. */
-    name: dnsLabel(20),
-    /** Drives protection and HA defaults. @default production */
-    environment: oneOf(["development", "staging", "production"]).default("production"),
-    /** Sizing tier. @default small */
-    tier: oneOf(["small", "medium", "large"]).default("small"),
-    /** Added to every cloud resource. */
-    tags: Tags,
+    name: dnsLabel(20).describe("Deployment name: prefixes every resource name."),
+    environment: oneOf(["development", "staging", "production"]).default("production").describe("Drives protection and HA defaults. Default: production"),
+    tier: oneOf(["small", "medium", "large"]).default("small").describe("Sizing tier. Default: small"),
+    tags: Tags.describe("Added to every cloud resource."),
     target: Target,
     state: State,
     network: Network,
