@@ -46,10 +46,12 @@ export class AwsDns extends Construct implements IDns {
       name: dns.domain,
       comment: `${props.naming.deployment}: public names of the product`,
     });
-    new TerraformOutput(this, "public_zone_name_servers", {
+    const nameServers = new TerraformOutput(this, "public_zone_name_servers", {
       value: this.publicZone.nameServers,
       description: `Delegate ${dns.domain} to these name servers (NS records in the parent zone).`,
     });
+    // A flat, documented output name, as modules name theirs.
+    nameServers.overrideLogicalId("public_zone_name_servers");
     if (dns.certificates !== "acm") return;
 
     const cert = new AcmCertificate(this, "Certificate", {

@@ -43,9 +43,11 @@ export class AzureDns extends Construct implements IDns {
     });
     if (!dns.domain) return;
     this.publicZone = new DnsZone(this, "PublicZone", { name: dns.domain, resourceGroupName });
-    new TerraformOutput(this, "public_zone_name_servers", {
+    const nameServers = new TerraformOutput(this, "public_zone_name_servers", {
       value: this.publicZone.nameServers,
       description: `Delegate ${dns.domain} to these name servers (NS records in the parent zone).`,
     });
+    // A flat, documented output name, as modules name theirs.
+    nameServers.overrideLogicalId("public_zone_name_servers");
   }
 }

@@ -48,9 +48,11 @@ export class GcpDns extends Construct implements IDns {
       dnssecConfig: { state: "on" },
       cloudLoggingConfig: { enableLogging: true },
     });
-    new TerraformOutput(this, "public_zone_name_servers", {
+    const nameServers = new TerraformOutput(this, "public_zone_name_servers", {
       value: this.publicZone.nameServers,
       description: `Delegate ${dns.domain} to these name servers and publish its DS record in the parent zone.`,
     });
+    // A flat, documented output name, as modules name theirs.
+    nameServers.overrideLogicalId("public_zone_name_servers");
   }
 }
