@@ -1,18 +1,29 @@
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { Construct } from "constructs";
+import { AksCluster } from "../lib/cluster/aks";
+import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
 import { ByocStack } from "../lib/core/stack";
+import { AzureKeys } from "../lib/data/keys/azure";
 import { AzureDns } from "../lib/dns/azure";
 import { AzureNetwork } from "../lib/network/azure";
+import { Platform } from "../lib/platform/platform";
+import { AzurePlatformTarget } from "../lib/platform/targets/azure";
 import { AzureSiteToSiteVpn } from "../lib/vpn/azure";
 
-/** Azure: infra (resource group, VNet, DNS, VPN) and platform (in-cluster add-ons, once the cluster lands). */
+/** Azure: infra (resource group, VNet, DNS, VPN, Key Vault, AKS) and platform (in-cluster add-ons). */
 export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   if (spec.target.cloud !== "azure") throw new Error(`azureStacks needs an azure target, got ${spec.target.cloud}`);
   const target = spec.target;
   const provider = (stack: ByocStack) =>
     new AzurermProvider(stack, "azurerm", {
-      features: [{ resourceGroup: [{ preventDeletionIfContainsResources: true }] }],
+      features: [
+        {
+          resourceGroup: [{ preventDeletionIfContainsResources: true }],
+          // A destroyed vault or key stays recoverable (soft delete), never purged by Terraform.
+          keyVault: [{ purgeSoftDeleteOnDestroy: false, purgeSoftDeletedKeysOnDestroy: false }],
+        },
+      ],
       subscriptionId: target.subscriptionId,
       // Data-plane calls use Entra ID, not storage account keys.
       storageUseAzuread: true,
@@ -20,19 +31,26 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
 
   const infra = new ByocStack(scope, spec, "infra");
   provider(infra);
-  const network = new AzureNetwork(infra, "Network", { spec, location: target.region, naming: infra.naming });
-  new AzureDns(infra, "Dns", { spec, naming: infra.naming, network });
+  const naming = infra.naming;
+  const network = new AzureNetwork(infra, "Network", { spec, location: target.region, naming });
+  const dns = new AzureDns(infra, "Dns", { spec, naming, network });
   if (spec.network.peers.length > 0 && target.keyVaultId) {
     new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", {
-      naming: infra.naming,
+      naming,
       network,
       peers: spec.network.peers,
       keyVaultId: target.keyVaultId,
       tier: spec.tier,
     });
   }
+  const keys = new AzureKeys(infra, "Keys", { spec, naming, network });
+  const cluster = new AksCluster(infra, "Cluster", { spec, naming, network, keys });
+  keys.auditTo(cluster.logs.id);
 
   const platform = new ByocStack(scope, spec, "platform");
   provider(platform);
+  configureClusterProviders(platform, cluster.connection);
+  const platformTarget = new AzurePlatformTarget(platform, "Target", { spec, cluster, keys, dns });
+  new Platform(platform, "Platform", { spec, target: platformTarget });
   return [infra, platform];
 }

@@ -1,19 +1,20 @@
-import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
-import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import type { Construct } from "constructs";
+import { ExistingCluster } from "../lib/cluster/existing";
+import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
 import { ByocStack } from "../lib/core/stack";
+import { Platform } from "../lib/platform/platform";
+import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
 
 /**
  * On-prem: the cluster and its network exist already, so there is no infra stack.
- * The platform stack reaches the cluster through the kubeconfig named in the spec: a
- * path read at plan time, so no credential is copied into the state.
+ * The platform stack reaches the cluster through the kubeconfig named in the spec.
  */
 export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
-  if (spec.target.cloud !== "onprem") throw new Error(`onpremStacks needs an onprem target, got ${spec.target.cloud}`);
-  const { kubeconfig, context } = spec.target;
   const platform = new ByocStack(scope, spec, "platform");
-  new KubernetesProvider(platform, "kubernetes", { configPath: kubeconfig, configContext: context });
-  new HelmProvider(platform, "helm", { kubernetes: { configPath: kubeconfig, configContext: context } });
+  const cluster = new ExistingCluster(spec);
+  configureClusterProviders(platform, cluster.connection);
+  const target = new OnpremPlatformTarget(platform, "Target", { spec, cluster });
+  new Platform(platform, "Platform", { spec, target });
   return [platform];
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { aligned, isNetworkAligned, isPublicAddress, parseIpv4Cidr } from "../core/cidr";
-import { REGION_FORMAT } from "./regions";
+import { isPublicAddress } from "../core/cidr";
+import { Cluster, Platform, Vpn } from "./cluster";
+import { accepted, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
 
 /**
@@ -9,53 +10,6 @@ import { validateSpec } from "./validate";
  * (overlaps, zones against the region, what a cloud supports) live in validate.ts.
  * A field enters this schema only when the code behind it works.
  */
-
-const accepted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(", ");
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T, what?: string) =>
-  z.enum(values, { error: () => `${what ? `${what}: ` : ""}expected one of ${accepted(values)}` });
-
-const cidr = (what: string) =>
-  z.string().superRefine((value, ctx) => {
-    const block = parseIpv4Cidr(value);
-    if (!block) ctx.addIssue({ code: "custom", message: `${what} must be an IPv4 CIDR block such as 10.0.0.0/16` });
-    else if (!isNetworkAligned(block))
-      ctx.addIssue({ code: "custom", message: `${what} has host bits set; did you mean ${aligned(block)}?` });
-  });
-
-const regionOf = (cloud: keyof typeof REGION_FORMAT) =>
-  z.string().superRefine((value, ctx) => {
-    const { pattern, example } = REGION_FORMAT[cloud];
-    if (!pattern.test(value))
-      ctx.addIssue({ code: "custom", message: `not a valid ${cloud} region name; expected the form "${example}"` });
-  });
-
-const uuid = (what: string) =>
-  z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `${what} must be a GUID`);
-
-/** Dash-separated lower-case name that fits every cloud's naming rules once prefixed. */
-const dnsLabel = (max: number) =>
-  z
-    .string()
-    .regex(
-      new RegExp(`^[a-z][a-z0-9-]{1,${max - 2}}[a-z0-9]$`),
-      `must be 3-${max} characters of a-z, 0-9 and "-", starting with a letter and not ending with "-"`,
-    );
-
-const hostname = z
-  .string()
-  .regex(
-    /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
-    "must be a lower-case DNS name such as app.example.com",
-  );
-
-/** A reference into the target cloud's secret manager: never the secret itself. */
-export const SecretRef = z
-  .object({
-    secretRef: z
-      .string()
-      .regex(/^[A-Za-z0-9/_+=.@-]{1,255}$/, "must be a secret name in the cloud's secret manager, e.g. vpn/hq-psk"),
-  })
-  .strict();
 
 export const RESERVED_TAGS = ["deployment", "component", "environment", "managed-by"] as const;
 
@@ -112,6 +66,22 @@ export const Target = z.discriminatedUnion(
         cloud: z.literal("onprem"),
         kubeconfig: z.string().min(1).default("~/.kube/config").describe("Path to the kubeconfig of the existing cluster. Default: ~/.kube/config"),
         context: z.string().min(1).optional().describe("Default: the kubeconfig's current context"),
+        distribution: oneOf(["kubernetes", "openshift", "vmware"])
+          .default("kubernetes")
+          .describe("The cluster's distribution: kubernetes (any conformant cluster, e.g. bare metal), openshift, or vmware (vSphere Kubernetes Service / Tanzu). Default: kubernetes"),
+        storageClass: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "must be a StorageClass name")
+          .optional()
+          .describe("StorageClass for persistent volumes, e.g. ceph-rbd. Default: the cluster's default StorageClass"),
+        loadBalancer: oneOf(["provided", "metallb", "nodeport"])
+          .default("nodeport")
+          .describe("How Services of type LoadBalancer get an address: provided (the cluster has an implementation, e.g. NSX or an OpenShift cloud), metallb (installed here, with loadBalancerAddresses), nodeport (the gateway listens on node ports). Default: nodeport"),
+        loadBalancerAddresses: z
+          .array(z.string().regex(/^\d+\.\d+\.\d+\.\d+(\/\d+|-\d+\.\d+\.\d+\.\d+)$/, "must be a CIDR (192.0.2.0/28) or a range (192.0.2.10-192.0.2.20)"))
+          .min(1, "list at least one range")
+          .optional()
+          .describe("With loadBalancer metallb: the addresses MetalLB hands out (L2 mode)."),
       })
       .strict(),
   ],
@@ -224,6 +194,9 @@ export const SpecSchema = z
     state: State,
     network: Network,
     dns: Dns,
+    vpn: Vpn,
+    cluster: Cluster,
+    platform: Platform,
   })
   .strict()
   .superRefine(validateSpec, { when: (payload) => typeof payload.value === "object" && payload.value !== null });

@@ -1,16 +1,18 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { DEFAULT_KUBERNETES_VERSION } from "./cluster";
 import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } from "./schema";
 import { knownZones } from "./regions";
-import { TIERS } from "./tiers";
+import { TIERS, type NodePoolSize } from "./tiers";
+import { AUTOSCALING } from "./validate-cluster";
 
 /**
  * The validated spec with every default resolved: what the constructs read. Defaults
  * that depend on other fields (zones from the region, NAT from the tier, the private
  * zone from the domain) are filled here, once.
  */
-export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns"> {
+export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform"> {
   readonly network: Omit<ParsedSpec["network"], "zones" | "natGateways" | "endpoints"> & {
     /** Zone names, in the region's order; empty on-prem and in Azure regions without zones. */
     readonly zones: string[];
@@ -21,6 +23,18 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns"> {
     readonly domain?: string;
     readonly privateZone: string;
     readonly certificates: "acm" | "cert-manager";
+  };
+  readonly cluster: {
+    readonly version: string;
+    readonly endpoint: "private" | "public-restricted";
+    readonly allowedCidrs: string[];
+    /** Node pool sizes, the tier's filled in; undefined on-prem (the cluster exists). */
+    readonly nodePools?: { readonly system: NodePoolSize; readonly workloads: NodePoolSize };
+    readonly autoscaling?: "karpenter" | "cluster-autoscaler" | "node-auto-provisioning";
+    readonly admins: string[];
+  };
+  readonly platform: Omit<ParsedSpec["platform"], "ingress"> & {
+    readonly ingress: "envoy-gateway" | "aws-load-balancer-controller" | "gke-gateway";
   };
 }
 
@@ -63,7 +77,7 @@ export function loadSpec(path: string): DeploymentSpec {
 }
 
 function resolve(spec: ParsedSpec): DeploymentSpec {
-  const { target, network, dns } = spec;
+  const { target, network, dns, cluster, platform } = spec;
   let zones: string[] = [];
   if (target.cloud !== "onprem") {
     const known = knownZones(target.cloud, target.region) ?? [];
@@ -83,7 +97,32 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
       privateZone: dns.privateZone ?? (dns.domain ? `internal.${dns.domain}` : `${spec.name}.internal`),
       certificates: dns.certificates ?? (target.cloud === "aws" && dns.domain ? "acm" : "cert-manager"),
     },
+    cluster: {
+      version: cluster.version ?? DEFAULT_KUBERNETES_VERSION,
+      endpoint: cluster.endpoint ?? "private",
+      allowedCidrs: cluster.allowedCidrs ?? [],
+      admins: cluster.admins,
+      ...(target.cloud === "onprem"
+        ? {}
+        : {
+            nodePools: {
+              system: { ...TIERS[spec.tier].nodePools[target.cloud].system, ...cluster.nodePools?.system },
+              workloads: { ...TIERS[spec.tier].nodePools[target.cloud].workloads, ...cluster.nodePools?.workloads },
+            },
+            autoscaling: cluster.autoscaling ?? AUTOSCALING[target.cloud][0],
+          }),
+    },
+    platform: {
+      ...platform,
+      ingress: platform.ingress ?? (target.cloud === "aws" ? "aws-load-balancer-controller" : target.cloud === "gcp" ? "gke-gateway" : "envoy-gateway"),
+    },
   };
+}
+
+/** The node pools of a cloud target's cluster (a programming error on-prem). */
+export function nodePools(spec: DeploymentSpec): NonNullable<DeploymentSpec["cluster"]["nodePools"]> {
+  if (!spec.cluster.nodePools) throw new Error(`${spec.target.cloud} has no node pools`);
+  return spec.cluster.nodePools;
 }
 
 /** One line per problem: where, what is wrong and what is accepted, and the value given. */

@@ -47,6 +47,8 @@ export class GcpNetwork extends Construct implements INetwork {
   readonly servicesRangeName = "services";
   /** The peering that managed databases (Cloud SQL, Memorystore) attach through. */
   readonly privateServiceAccess: ServiceNetworkingConnection;
+  /** The project APIs enabled here (compute among them): what needs their service agents waits on these. */
+  readonly apis: ProjectService[];
 
   constructor(scope: Construct, id: string, props: GcpNetworkProps) {
     super(scope, id);
@@ -59,7 +61,7 @@ export class GcpNetwork extends Construct implements INetwork {
     this.peerCidrs = net.peers.flatMap((p) => p.cidrs);
     const plan = gcpPlan(net.cidr);
 
-    const apis = ["compute", "servicenetworking", "dns", "logging"].map(
+    this.apis = ["compute", "servicenetworking", "dns", "logging"].map(
       (api) => new ProjectService(this, `Api-${api}`, { project, service: `${api}.googleapis.com`, disableOnDestroy: false }),
     );
     this.network = new ComputeNetwork(this, "Vpc", {
@@ -67,7 +69,7 @@ export class GcpNetwork extends Construct implements INetwork {
       project,
       autoCreateSubnetworks: false,
       routingMode: "REGIONAL",
-      dependsOn: apis,
+      dependsOn: this.apis,
     });
     this.subnet = new ComputeSubnetwork(this, "Subnet", {
       name: naming.name("nodes"),

@@ -31,6 +31,8 @@ export function azurePlan(cidr: string) {
     nodes: subnet(net, p + 2, 0),
     privateEndpoints: subnet(net, p + 8, 128),
     database: subnet(net, p + 8, 129),
+    // AKS API server VNet integration: a /28 delegated to the cluster (KMS with a private vault needs it).
+    apiServer: subnet(parseIpv4Cidr(subnet(net, p + 8, 130))!, 28, 0),
     // At least a /27, as Azure recommends for VPN gateways; the network's last block.
     gateway: subnet(net, Math.min(p + 8, 27), 2 ** (Math.min(p + 8, 27) - p) - 1),
   };
@@ -44,6 +46,8 @@ export function gcpPlan(cidr: string) {
     nodes: subnet(net, p + 4, 0),
     services: subnet(net, p + 4, 1),
     privateServices: subnet(net, p + 4, 2),
+    // A /28 for the GKE control plane's private endpoint.
+    controlPlane: subnet(parseIpv4Cidr(subnet(net, p + 4, 3))!, 28, 0),
     pods: subnet(net, p + 1, 1),
   };
 }

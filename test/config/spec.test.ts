@@ -66,7 +66,7 @@ describe("loadSpec", () => {
 
   test("reads JSON", () => {
     const spec = loadSpec(file("ok.json", JSON.stringify({ name: "acme", target: { cloud: "onprem", context: "prod" } })));
-    expect(spec.target).toEqual({ cloud: "onprem", kubeconfig: "~/.kube/config", context: "prod" });
+    expect(spec.target).toEqual({ cloud: "onprem", kubeconfig: "~/.kube/config", context: "prod", distribution: "kubernetes", loadBalancer: "nodeport" });
   });
 
   test("a YAML syntax error names the file and the line", () => {
@@ -95,7 +95,7 @@ describe("JSON Schema for editors", () => {
 
   test("it describes the spec's top-level fields and refuses unknown ones", () => {
     const schema = JSON.parse(renderJsonSchema());
-    expect(Object.keys(schema.properties).sort()).toEqual(["dns", "environment", "name", "network", "state", "tags", "target", "tier"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["cluster", "dns", "environment", "name", "network", "platform", "state", "tags", "target", "tier", "vpn"]);
     expect(schema.required).toEqual(["name", "target"]);
     expect(schema.additionalProperties).toBe(false);
   });

@@ -77,6 +77,7 @@ describe("address plans", () => {
       nodes: "10.60.0.0/22",
       privateEndpoints: "10.60.8.0/28",
       database: "10.60.8.16/28",
+      apiServer: "10.60.8.32/28",
       gateway: "10.60.15.224/27",
     });
   });

@@ -102,7 +102,7 @@ describe("AwsNetwork", () => {
   });
 
   test("endpoints accept HTTPS from the VPC only", () => {
-    const sg = infra.resource("aws_security_group");
+    const sg = infra.resource("aws_security_group", (g) => g.name === "acme-endpoints");
     const rules = infra.resources("aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === infra.ref(sg, "id"));
     expect(rules).toEqual([expect.objectContaining({ cidr_ipv4: "10.42.0.0/16", ip_protocol: "tcp", from_port: 443, to_port: 443 })]);
     expect(sg.ingress).toBeUndefined();
@@ -112,7 +112,7 @@ describe("AwsNetwork", () => {
   test("flow logs capture all traffic into a KMS-encrypted log group with retention", () => {
     const flow = infra.resource("aws_flow_log");
     const group = infra.resource("aws_cloudwatch_log_group", (g) => g.name.includes("flow-logs"));
-    const key = infra.resource("aws_kms_key");
+    const key = infra.resource("aws_kms_key", (k) => k.tags.Name === "acme-logs");
     expect(flow.traffic_type).toBe("ALL");
     expect(flow.vpc_id).toBe(infra.ref(infra.resource("aws_vpc"), "id"));
     expect(flow.log_destination).toBe(infra.ref(group, "arn"));
@@ -129,7 +129,7 @@ describe("AwsNetwork", () => {
   });
 
   test("the logs key rotates, waits 30 days before deletion and cannot be destroyed by a plan", () => {
-    const key = infra.resource("aws_kms_key");
+    const key = infra.resource("aws_kms_key", (k) => k.tags.Name === "acme-logs");
     expect(key.enable_key_rotation).toBe(true);
     expect(key.deletion_window_in_days).toBe(30);
     expect(key.lifecycle.prevent_destroy).toBe(true);

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, test } from "vitest";
+import { clusterRanges } from "../../lib/network/azure";
 import { synth, type Block, type StackJson } from "../support/synth";
+
+const nsgOf = (stack: StackJson, subnetName: string): Block => {
+  const subnet = stack.resource("azurerm_subnet", (s) => s.name === subnetName);
+  const assoc = stack.resource("azurerm_subnet_network_security_group_association", (a) => a.subnet_id === stack.ref(subnet, "id"));
+  return stack.resource("azurerm_network_security_group", (n) => assoc.network_security_group_id === stack.ref(n, "id"));
+};
 
 describe("AzureNetwork", () => {
   let infra: StackJson;
@@ -77,7 +84,61 @@ describe("AzureNetwork", () => {
     expect(westus.resource("azurerm_storage_account").account_replication_type).toBe("LRS");
   });
 
+  test("the API server gets a /28 delegated to AKS (API server VNet integration)", () => {
+    const api = infra.resource("azurerm_subnet", (s) => s.name === "api-server");
+    expect(api.address_prefixes).toEqual(["10.60.130.0/28"]);
+    expect(api.default_outbound_access_enabled).toBe(false);
+    expect(api.delegation).toEqual([
+      {
+        name: "aks-api-server",
+        service_delegation: { name: "Microsoft.ContainerService/managedClusters", actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] },
+      },
+    ]);
+  });
+
+  test("with a private cluster nothing outside the VNet is allowed into the API server subnet", () => {
+    expect(nsgOf(infra, "api-server").security_rule.filter((r: Block) => r.access === "Allow")).toEqual([]);
+  });
+
+  test("with a public-restricted cluster the API server subnet admits HTTPS from exactly the allowlist", async () => {
+    const { infra: pub } = await synth({
+      name: "acme",
+      target: { cloud: "azure", region: "westeurope" },
+      cluster: { endpoint: "public-restricted", allowedCidrs: ["203.0.113.0/24"] },
+    });
+    const allows = nsgOf(pub, "api-server").security_rule.filter((r: Block) => r.access === "Allow");
+    expect(allows).toEqual([
+      expect.objectContaining({ direction: "Inbound", protocol: "Tcp", source_address_prefixes: ["203.0.113.0/24"], destination_port_range: "443", priority: 100 }),
+    ]);
+  });
+
+  test("the nodes subnet admits the overlay's pod range (pod-to-pod traffic keeps pod addresses)", () => {
+    const allows = nsgOf(infra, "nodes").security_rule.filter((r: Block) => r.access === "Allow");
+    expect(allows).toEqual([expect.objectContaining({ direction: "Inbound", source_address_prefix: "100.64.0.0/16", priority: 100 })]);
+  });
+
   test("no gateway subnet without peers", () => {
     expect(infra.resources("azurerm_subnet").map((s) => s.name)).not.toContain("GatewaySubnet");
+  });
+});
+
+describe("clusterRanges", () => {
+  test("pods and Services take the first two /16s of 100.64.0.0/10 that no routed range overlaps", () => {
+    expect(clusterRanges(["10.60.0.0/16"])).toEqual(["100.64.0.0/16", "100.65.0.0/16"]);
+    expect(clusterRanges(["100.64.0.0/20", "172.20.0.0/16"])).toEqual(["100.65.0.0/16", "100.66.0.0/16"]);
+    expect(clusterRanges(["10.0.0.0/16", "100.64.0.0/15", "100.67.0.0/16"])).toEqual(["100.66.0.0/16", "100.68.0.0/16"]);
+  });
+
+  test("a peer covering the whole shared space is refused with the fix", () => {
+    expect(() => clusterRanges(["10.0.0.0/16", "100.64.0.0/10"])).toThrow(/no two free \/16s in 100\.64\.0\.0\/10 for the AKS pod and Service ranges; move a peer range out of it/);
+  });
+
+  test("the cluster uses the network's choice, away from a peer in the shared space", async () => {
+    const { infra } = await synth({
+      name: "acme",
+      target: { cloud: "azure", region: "westeurope", keyVaultId: "/subscriptions/x/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv-acme" },
+      network: { peers: [{ name: "branch", cidrs: ["100.64.0.0/16"], gatewayIp: "198.51.100.20", psk: { secretRef: "branch-psk" } }] },
+    });
+    expect(infra.resource("azurerm_kubernetes_cluster").network_profile).toMatchObject({ pod_cidr: "100.65.0.0/16", service_cidr: "100.66.0.0/16", dns_service_ip: "100.66.0.10" });
   });
 });

@@ -13,9 +13,10 @@ function probe(...clouds: string[]): { providers: string[] } {
 
 describe("only the synthesized target's providers are loaded", () => {
   test.each([
-    ["aws", ["provider-aws"]],
-    ["azure", ["provider-azurerm"]],
-    ["gcp", ["provider-google"]],
+    // Every target's platform stack talks to its cluster through the helm and kubernetes providers.
+    ["aws", ["provider-aws", "provider-helm", "provider-kubernetes"]],
+    ["azure", ["provider-azurerm", "provider-helm", "provider-kubernetes"]],
+    ["gcp", ["provider-google", "provider-helm", "provider-kubernetes"]],
     ["onprem", ["provider-helm", "provider-kubernetes"]],
   ])("%s", (cloud, expected) => {
     expect(probe(cloud).providers).toEqual(expected);

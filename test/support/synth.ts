@@ -51,13 +51,17 @@ export async function synth(input: unknown): Promise<Record<string, StackJson>> 
   return synthSpec(typeof input === "string" ? loadSpec(input) : parseSpec(input));
 }
 
-/** Synthesizes an already validated spec, keyed by stack role. */
+/**
+ * Synthesizes an already validated spec, keyed by stack role. The whole app is
+ * synthesized (as `cdktf synth` does), so references between stacks become outputs and
+ * remote-state lookups exactly as Terraform will see them.
+ */
 export async function synthSpec(spec: DeploymentSpec): Promise<Record<string, StackJson>> {
   const app = Testing.app();
   const stacks = await buildStacks(app, spec);
-  return Object.fromEntries(
-    stacks.map((s) => [s.role, new StackJson(s.node.id, JSON.parse(Testing.synth(s)), s)]),
-  ) as Record<string, StackJson>;
+  app.synth();
+  const read = (id: string) => JSON.parse(readFileSync(join(app.outdir, "stacks", id, "cdk.tf.json"), "utf8"));
+  return Object.fromEntries(stacks.map((s) => [s.role, new StackJson(s.node.id, read(s.node.id), s)])) as Record<string, StackJson>;
 }
 
 export const EXAMPLES_DIR = join(__dirname, "..", "..", "examples");

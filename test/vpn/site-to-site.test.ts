@@ -26,7 +26,7 @@ describe("AwsSiteToSiteVpn", () => {
 
   test("tunnels negotiate IKEv2 with AES-256, SHA-2 and elliptic-curve DH only, and log to an encrypted group", () => {
     const conn = infra.resource("aws_vpn_connection");
-    const key = infra.resource("aws_kms_key");
+    const key = infra.resource("aws_kms_key", (k) => k.tags.Name === "acme-logs");
     for (const t of ["tunnel1", "tunnel2"]) {
       expect(conn[`${t}_ike_versions`]).toEqual(["ikev2"]);
       for (const phase of ["phase1", "phase2"]) {

@@ -1,5 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -13,13 +13,24 @@ export interface AwsKeysProps {
   readonly region: string;
 }
 
+/** What a principal needs to encrypt and decrypt with a key (no administration). */
+const USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+
 /**
  * Customer-managed KMS keys, one per purpose, yearly rotation on, 30-day deletion
- * window and `prevent_destroy`: losing a key loses everything it encrypted.
+ * window and `prevent_destroy`: losing a key loses everything it encrypted. Each key
+ * policy lets the account's IAM principals be authorized through IAM (the AWS default)
+ * and names the AWS services that use the key on the account's behalf.
  */
 export class AwsKeys extends Construct {
-  /** Encrypts CloudWatch log groups (flow logs, VPN tunnel logs, later control-plane logs). */
+  /** Encrypts CloudWatch log groups (flow logs, VPN tunnel logs, EKS control-plane logs). */
   readonly logs: KmsKey;
+  /** Envelope-encrypts the Kubernetes Secrets in the EKS cluster's etcd. */
+  readonly cluster: KmsKey;
+  /** Encrypts EBS volumes: node root volumes (managed and Karpenter nodes) and persistent volumes. */
+  readonly volumes: KmsKey;
+  /** Encrypts the Karpenter interruption queue, which EventBridge writes to. */
+  readonly events: KmsKey;
   /** `arn:<partition>:iam::<account>:root` and friends, for policies that name the account. */
   readonly accountId: string;
   readonly partition: string;
@@ -27,32 +38,79 @@ export class AwsKeys extends Construct {
   constructor(scope: Construct, id: string, props: AwsKeysProps) {
     super(scope, id);
     setComponent(this, "keys");
+    const { naming, region } = props;
     this.accountId = new DataAwsCallerIdentity(this, "Account").accountId;
     this.partition = new DataAwsPartition(this, "Partition").partition;
 
-    const logsPolicy = new DataAwsIamPolicyDocument(this, "LogsKeyPolicy", {
-      statement: [
-        this.accountAdminStatement(),
-        {
-          sid: "CloudWatchLogsInThisAccount",
-          principals: [{ type: "Service", identifiers: [`logs.${props.region}.amazonaws.com`] }],
-          actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-          resources: ["*"],
-          condition: [
-            {
-              test: "ArnLike",
-              variable: "kms:EncryptionContext:aws:logs:arn",
-              values: [`arn:${this.partition}:logs:${props.region}:${this.accountId}:log-group:*`],
-            },
-          ],
-        },
-      ],
-    });
-    this.logs = this.key("Logs", props.naming.name("logs"), "CloudWatch Logs", logsPolicy.json);
+    this.logs = this.key("Logs", naming.name("logs"), "CloudWatch Logs", [
+      {
+        sid: "CloudWatchLogsInThisAccount",
+        principals: [{ type: "Service", identifiers: [`logs.${region}.amazonaws.com`] }],
+        actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        resources: ["*"],
+        condition: [
+          {
+            test: "ArnLike",
+            variable: "kms:EncryptionContext:aws:logs:arn",
+            values: [`arn:${this.partition}:logs:${region}:${this.accountId}:log-group:*`],
+          },
+        ],
+      },
+    ]);
+
+    // The EKS cluster role is granted this key through IAM (lib/cluster/eks.ts).
+    this.cluster = this.key("Cluster", naming.name("eks-secrets"), "EKS secrets envelope encryption", []);
+
+    // EC2 uses the key for the caller that launches an instance or creates a volume (a
+    // Karpenter controller, the EBS CSI driver): without this statement nodes with an
+    // encrypted root volume terminate at launch. Managed node groups launch through the
+    // Auto Scaling service-linked role, named by ARN in a condition so the policy is valid
+    // before the role exists in a fresh account.
+    const autoScalingRole = `arn:${this.partition}:iam::${this.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    this.volumes = this.key("Volumes", naming.name("volumes"), "EBS volumes", [
+      {
+        sid: "Ec2ForPrincipalsOfThisAccount",
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+        actions: [...USE, "kms:CreateGrant"],
+        resources: ["*"],
+        condition: [
+          { test: "StringEquals", variable: "kms:ViaService", values: [`ec2.${region}.amazonaws.com`] },
+          { test: "StringEquals", variable: "kms:CallerAccount", values: [this.accountId] },
+        ],
+      },
+      {
+        sid: "AutoScalingServiceLinkedRoleUse",
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+        actions: USE,
+        resources: ["*"],
+        condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [autoScalingRole] }],
+      },
+      {
+        sid: "AutoScalingServiceLinkedRoleAttachVolumes",
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+        actions: ["kms:CreateGrant"],
+        resources: ["*"],
+        condition: [
+          { test: "ArnEquals", variable: "aws:PrincipalArn", values: [autoScalingRole] },
+          { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+        ],
+      },
+    ]);
+
+    // EventBridge cannot write to a queue encrypted with the AWS-managed SQS key.
+    this.events = this.key("Events", naming.name("events"), "EventBridge to SQS", [
+      {
+        sid: "EventBridgeOfThisAccount",
+        principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        resources: ["*"],
+        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] }],
+      },
+    ]);
   }
 
-  /** The account's IAM principals administer the key through IAM policies (the AWS default). */
-  private accountAdminStatement() {
+  /** The account's IAM principals administer and use the key through IAM policies (the AWS default). */
+  private accountAdminStatement(): DataAwsIamPolicyDocumentStatement {
     return {
       sid: "AccountIamAdministers",
       principals: [{ type: "AWS", identifiers: [`arn:${this.partition}:iam::${this.accountId}:root`] }],
@@ -61,14 +119,17 @@ export class AwsKeys extends Construct {
     };
   }
 
-  private key(id: string, name: string, purpose: string, policy: string): KmsKey {
+  private key(id: string, name: string, purpose: string, statements: DataAwsIamPolicyDocumentStatement[]): KmsKey {
+    const policy = new DataAwsIamPolicyDocument(this, `${id}KeyPolicy`, {
+      statement: [this.accountAdminStatement(), ...statements],
+    });
     const key = protect(
       new KmsKey(this, id, {
         description: `${name}: ${purpose}`,
         enableKeyRotation: true,
         rotationPeriodInDays: 365,
         deletionWindowInDays: 30,
-        policy,
+        policy: policy.json,
         tags: { Name: name },
       }),
     );

@@ -1,0 +1,119 @@
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { HelmChart, Manifests } from "../core/helm";
+import { setComponent } from "../core/tags";
+import { CHARTS } from "./charts";
+import { PlatformNamespace } from "./namespaces";
+import type { IPlatformTarget } from "./target";
+
+export interface CertManagerProps {
+  readonly deployment: string;
+  readonly target: IPlatformTarget;
+  /** Two replicas of each controller with a disruption budget. @default false */
+  readonly highAvailability?: boolean;
+  /**
+   * The release installing the Gateway API CRDs: with it, cert-manager issues
+   * certificates for Gateway listeners. @default no Gateway API support
+   */
+  readonly gatewayApi?: ITerraformDependable;
+  /** What every release waits for (the target's prerequisites). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** ACME directory of Let's Encrypt's production CA. */
+const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+
+/**
+ * cert-manager with its CRDs, and the ClusterIssuers the platform uses:
+ * `internal-ca`, a private CA for names inside the cluster and the private zone (always),
+ * and `letsencrypt`, ACME DNS-01 on the public zone through workload identity (where the
+ * target manages the product's public zone).
+ */
+export class CertManager extends Construct {
+  static readonly NAMESPACE = "cert-manager";
+  static readonly SERVICE_ACCOUNT = "cert-manager";
+  readonly release: HelmChart["release"];
+  readonly issuers: Manifests["release"];
+  /** The issuer for public names when there is one, else the private CA. */
+  readonly defaultIssuer: string;
+
+  constructor(scope: Construct, id: string, props: CertManagerProps) {
+    super(scope, id);
+    // The cloud identity the target creates here is tagged with this component.
+    setComponent(this, "cert-manager");
+    const namespace = new PlatformNamespace(this, "Namespace", {
+      name: CertManager.NAMESPACE,
+      deployment: props.deployment,
+      component: "cert-manager",
+      podSecurity: "restricted",
+      openshift: props.target.openshift,
+    });
+    const dns01 = props.target.dns01Solver(this, { namespace: CertManager.NAMESPACE, name: CertManager.SERVICE_ACCOUNT });
+    const replicas = props.highAvailability ? 2 : 1;
+    const ha = { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 } };
+
+    this.release = new HelmChart(this, "Chart", {
+      chart: CHARTS.certManager,
+      namespace: CertManager.NAMESPACE,
+      values: {
+        crds: { enabled: true, keep: true },
+        ...ha,
+        webhook: ha,
+        cainjector: ha,
+        serviceAccount: { name: CertManager.SERVICE_ACCOUNT, annotations: dns01?.identity.serviceAccountAnnotations ?? {} },
+        podLabels: dns01?.identity.podLabels ?? {},
+        // Workload identity is ambient: ClusterIssuers may use the controller's identity.
+        clusterIssuerAmbientCredentials: true,
+        issuerAmbientCredentials: false,
+        ...(props.gatewayApi
+          ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } } }
+          : {}),
+        prometheus: { enabled: true },
+      },
+      dependsOn: [namespace.namespace, ...props.dependsOn, ...(dns01?.grants ?? []), ...(props.gatewayApi ? [props.gatewayApi] : [])],
+    }).release;
+
+    const clusterIssuer = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: "cert-manager.io/v1",
+      kind: "ClusterIssuer",
+      metadata: { name },
+      spec,
+    });
+    const objects: Record<string, unknown>[] = [
+      clusterIssuer("selfsigned", { selfSigned: {} }),
+      {
+        apiVersion: "cert-manager.io/v1",
+        kind: "Certificate",
+        metadata: { name: "internal-ca", namespace: CertManager.NAMESPACE },
+        spec: {
+          isCA: true,
+          commonName: `${props.deployment} internal CA`,
+          secretName: "internal-ca",
+          duration: "87600h",
+          renewBefore: "720h",
+          privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+          issuerRef: { name: "selfsigned", kind: "ClusterIssuer", group: "cert-manager.io" },
+        },
+      },
+      clusterIssuer("internal-ca", { ca: { secretName: "internal-ca" } }),
+    ];
+    if (dns01) {
+      objects.push(
+        clusterIssuer("letsencrypt", {
+          acme: {
+            server: LETS_ENCRYPT,
+            privateKeySecretRef: { name: "letsencrypt-account" },
+            solvers: [{ dns01: dns01.config }],
+          },
+        }),
+      );
+    }
+    this.defaultIssuer = dns01 ? "letsencrypt" : "internal-ca";
+    this.issuers = new Manifests(this, "Issuers", {
+      name: "cluster-issuers",
+      namespace: CertManager.NAMESPACE,
+      objects,
+      dependsOn: [this.release],
+    }).release;
+  }
+}

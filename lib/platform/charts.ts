@@ -1,0 +1,29 @@
+import type { ChartRef } from "../core/helm";
+
+/**
+ * Every chart the kit installs, pinned. Each upstream was checked to be maintained
+ * (late 2026): no retired ingress-nginx, no Bitnami images, no archived MinIO; Grafana's
+ * charts come from grafana-community. Bump versions here only, after reading the
+ * chart's upgrade notes.
+ */
+export const CHARTS = {
+  argoCd: { repository: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
+  externalSecrets: { repository: "https://charts.external-secrets.io", chart: "external-secrets", version: "2.9.0" },
+  certManager: { repository: "oci://quay.io/jetstack/charts", chart: "cert-manager", version: "v1.21.1" },
+  kyverno: { repository: "https://kyverno.github.io/kyverno/", chart: "kyverno", version: "3.9.0" },
+  gatekeeper: { repository: "https://open-policy-agent.github.io/gatekeeper/charts", chart: "gatekeeper", version: "3.23.0" },
+  envoyGateway: { repository: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.0" },
+  metricsServer: { repository: "https://kubernetes-sigs.github.io/metrics-server/", chart: "metrics-server", version: "3.13.1" },
+  twingateConnector: { repository: "https://twingate.github.io/helm-charts", chart: "connector", version: "0.1.35" },
+  metallb: { repository: "https://metallb.github.io/metallb", chart: "metallb", version: "0.16.1" },
+  karpenter: { repository: "oci://public.ecr.aws/karpenter", chart: "karpenter", version: "1.14.1" },
+  awsLoadBalancerController: { repository: "https://aws.github.io/eks-charts", chart: "aws-load-balancer-controller", version: "3.5.0" },
+} as const satisfies Record<string, ChartRef>;
+
+/** Upstreams that are retired or unmaintained: the invariants refuse them. */
+export const RETIRED_CHARTS = [
+  { pattern: /ingress-nginx/, why: "ingress-nginx is retired (March 2026)" },
+  { pattern: /charts\.bitnami\.com|registry-1\.docker\.io\/bitnamicharts/, why: "Bitnami charts and images are no longer maintained for free" },
+  { pattern: /charts\.min\.io|\bminio\b/, why: "MinIO's community edition is archived" },
+  { pattern: /grafana\.github\.io\/helm-charts/, why: "Grafana's charts moved to grafana-community" },
+] as const;

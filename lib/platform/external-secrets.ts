@@ -1,0 +1,133 @@
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { HelmChart, Manifests } from "../core/helm";
+import { setComponent } from "../core/tags";
+import { CHARTS } from "./charts";
+import { PlatformNamespace, platformLabels } from "./namespaces";
+import type { IPlatformTarget } from "./target";
+
+export interface ExternalSecretsProps {
+  readonly deployment: string;
+  readonly target: IPlatformTarget;
+  /** Two replicas of the controller and webhook. @default false */
+  readonly highAvailability?: boolean;
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** A Kubernetes Secret kept in sync with one secret of the target's secret manager. */
+export interface SyncedSecretProps {
+  readonly namespace: string;
+  /** The Kubernetes Secret's name. */
+  readonly name: string;
+  /** The secret's name in the secret manager (a spec `secretRef`). */
+  readonly remoteKey: string;
+  /**
+   * Secret keys from JSON properties of the remote value, e.g.
+   * `{ TWINGATE_ACCESS_TOKEN: "accessToken" }`. @default every property, under its own name
+   */
+  readonly properties?: Record<string, string>;
+  /** Literal (non-secret) keys and labels added to the Secret, e.g. a repository URL. @default none */
+  readonly template?: { readonly data?: Record<string, string>; readonly labels?: Record<string, string> };
+  /** The namespace or release the Secret's namespace comes from. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * External Secrets Operator with its CRDs and a ClusterSecretStore named
+ * `secret-manager` bound to the target's secret manager through workload identity. Pods
+ * get secrets as Kubernetes Secrets synced from there; nothing secret passes through
+ * Terraform. On a target without a store (on-prem without Vault) the operator runs
+ * without one.
+ */
+export class ExternalSecrets extends Construct {
+  static readonly NAMESPACE = "external-secrets";
+  static readonly SERVICE_ACCOUNT = "external-secrets";
+  static readonly STORE = "secret-manager";
+  readonly release: HelmChart["release"];
+  /** The store's release; undefined when the target has no secret manager. */
+  readonly store?: Manifests["release"];
+  private readonly deployment: string;
+
+  constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
+    super(scope, id);
+    // The cloud identity the target creates here is tagged with this component.
+    setComponent(this, "external-secrets");
+    this.deployment = props.deployment;
+    const namespace = new PlatformNamespace(this, "Namespace", {
+      name: ExternalSecrets.NAMESPACE,
+      deployment: props.deployment,
+      component: "external-secrets",
+      podSecurity: "restricted",
+      openshift: props.target.openshift,
+    });
+    const sa = { namespace: ExternalSecrets.NAMESPACE, name: ExternalSecrets.SERVICE_ACCOUNT };
+    const binding = props.target.secretStore(this, sa);
+    const replicaCount = props.highAvailability ? 2 : 1;
+
+    this.release = new HelmChart(this, "Chart", {
+      chart: CHARTS.externalSecrets,
+      namespace: ExternalSecrets.NAMESPACE,
+      values: {
+        installCRDs: true,
+        replicaCount,
+        // Leader election keeps one active controller; the second takes over on failure.
+        leaderElect: replicaCount > 1,
+        serviceAccount: { create: true, name: sa.name, annotations: binding?.identity.serviceAccountAnnotations ?? {} },
+        podLabels: binding?.identity.podLabels ?? {},
+        podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 },
+        webhook: { replicaCount, podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 } },
+        // OpenShift assigns user ids itself; the chart drops its fixed ones there.
+        global: { compatibility: { openshift: { adaptSecurityContext: "auto" } } },
+      },
+      dependsOn: [namespace.namespace, ...props.dependsOn, ...(binding?.grants ?? [])],
+    }).release;
+
+    if (binding) {
+      this.store = new Manifests(this, "Store", {
+        name: "cluster-secret-store",
+        namespace: ExternalSecrets.NAMESPACE,
+        objects: [
+          {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ClusterSecretStore",
+            metadata: { name: ExternalSecrets.STORE, labels: platformLabels(props.deployment, "external-secrets") },
+            spec: { provider: binding.config },
+          },
+        ],
+        dependsOn: [this.release],
+      }).release;
+    }
+  }
+
+  /** Syncs one secret into a namespace; fails at synth when the target has no store. */
+  sync(scope: Construct, id: string, props: SyncedSecretProps): Manifests["release"] {
+    if (!this.store) throw new Error(`${props.namespace}/${props.name}: the target has no secret store to sync ${props.remoteKey} from`);
+    const { properties } = props;
+    return new Manifests(scope, id, {
+      name: `secret-${props.name}`,
+      namespace: props.namespace,
+      objects: [
+        {
+          apiVersion: "external-secrets.io/v1",
+          kind: "ExternalSecret",
+          metadata: { name: props.name, namespace: props.namespace, labels: platformLabels(this.deployment, "external-secrets") },
+          spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: ExternalSecrets.STORE },
+            target: {
+              name: props.name,
+              creationPolicy: "Owner",
+              ...(props.template
+                ? { template: { engineVersion: "v2", mergePolicy: "Merge", metadata: { labels: props.template.labels ?? {} }, data: props.template.data ?? {} } }
+                : {}),
+            },
+            ...(properties
+              ? { data: Object.entries(properties).map(([secretKey, property]) => ({ secretKey, remoteRef: { key: props.remoteKey, property } })) }
+              : { dataFrom: [{ extract: { key: props.remoteKey } }] }),
+          },
+        },
+      ],
+      dependsOn: [this.release, this.store, ...props.dependsOn],
+    }).release;
+  }
+}

@@ -1,0 +1,127 @@
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { HelmChart, Manifests } from "../core/helm";
+import { CHARTS } from "./charts";
+import { PlatformNamespace, platformLabels } from "./namespaces";
+import { BASELINE_RULES, constraintKind } from "./policy-rules";
+import type { IPlatformTarget } from "./target";
+import { TENANT_LABEL } from "./tenants";
+
+export interface PolicyEngineProps {
+  readonly engine: "kyverno" | "gatekeeper";
+  readonly deployment: string;
+  readonly target: IPlatformTarget;
+  /** Three admission replicas (the engines' HA minimum). @default false */
+  readonly highAvailability?: boolean;
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** Tenant namespaces carry the tenant label; the baseline applies there only. */
+const TENANT_NAMESPACES = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };
+
+/**
+ * The policy engine (Kyverno or OPA Gatekeeper) and the baseline rules of
+ * policy-rules.ts, enforced (deny) in tenant namespaces. Kyverno takes them as
+ * `policies.kyverno.io/v1` ValidatingPolicies (the legacy ClusterPolicy is deprecated);
+ * Gatekeeper as CEL ConstraintTemplates, then Constraints once the templates' CRDs exist.
+ */
+export class PolicyEngine extends Construct {
+  readonly release: HelmChart["release"];
+  /** The release holding the enforced policies. */
+  readonly policies: Manifests["release"];
+
+  constructor(scope: Construct, id: string, props: PolicyEngineProps) {
+    super(scope, id);
+    const { engine, deployment } = props;
+    const labels = platformLabels(deployment, "policy");
+    const namespaceName = engine === "kyverno" ? "kyverno" : "gatekeeper-system";
+    const namespace = new PlatformNamespace(this, "Namespace", {
+      name: namespaceName,
+      deployment,
+      component: "policy",
+      podSecurity: "restricted",
+      openshift: props.target.openshift,
+    });
+    const dependsOn = [namespace.namespace, ...props.dependsOn];
+    const ha = props.highAvailability ?? false;
+
+    if (engine === "kyverno") {
+      this.release = new HelmChart(this, "Chart", {
+        chart: CHARTS.kyverno,
+        namespace: namespaceName,
+        values: {
+          admissionController: { replicas: ha ? 3 : 1 },
+          backgroundController: { replicas: ha ? 2 : 1 },
+          cleanupController: { replicas: ha ? 2 : 1 },
+          reportsController: { replicas: ha ? 2 : 1 },
+        },
+        dependsOn,
+      }).release;
+      this.policies = new Manifests(this, "Baseline", {
+        name: "baseline-policies",
+        namespace: namespaceName,
+        objects: BASELINE_RULES.map((rule) => ({
+          apiVersion: "policies.kyverno.io/v1",
+          kind: "ValidatingPolicy",
+          metadata: { name: rule.name, labels, annotations: { "policies.kyverno.io/description": rule.description } },
+          spec: {
+            validationActions: ["Deny"],
+            failurePolicy: "Fail",
+            matchConstraints: {
+              resourceRules: [{ ...pick(rule.match), operations: ["CREATE", "UPDATE"] }],
+              namespaceSelector: TENANT_NAMESPACES,
+            },
+            validations: [{ expression: rule.expression, message: rule.message }],
+          },
+        })),
+        dependsOn: [this.release],
+      }).release;
+      return;
+    }
+
+    this.release = new HelmChart(this, "Chart", {
+      chart: CHARTS.gatekeeper,
+      namespace: namespaceName,
+      values: { replicas: ha ? 3 : 1, auditInterval: 60, constraintViolationsLimit: 50 },
+      dependsOn,
+    }).release;
+    const templates = new Manifests(this, "Templates", {
+      name: "baseline-templates",
+      namespace: namespaceName,
+      objects: BASELINE_RULES.map((rule) => ({
+        apiVersion: "templates.gatekeeper.sh/v1",
+        kind: "ConstraintTemplate",
+        metadata: { name: constraintKind(rule).toLowerCase(), labels, annotations: { description: rule.description } },
+        spec: {
+          crd: { spec: { names: { kind: constraintKind(rule) } } },
+          targets: [
+            {
+              target: "admission.k8s.gatekeeper.sh",
+              code: [{ engine: "K8sNativeValidation", source: { validations: [{ expression: rule.expression, message: rule.message }] } }],
+            },
+          ],
+        },
+      })),
+      dependsOn: [this.release],
+    }).release;
+    // A constraint's kind exists only once Gatekeeper has processed its template.
+    this.policies = new Manifests(this, "Baseline", {
+      name: "baseline-constraints",
+      namespace: namespaceName,
+      objects: BASELINE_RULES.map((rule) => ({
+        apiVersion: "constraints.gatekeeper.sh/v1beta1",
+        kind: constraintKind(rule),
+        metadata: { name: rule.name, labels },
+        spec: {
+          enforcementAction: "deny",
+          match: { kinds: [{ apiGroups: rule.match.apiGroups, kinds: rule.match.kinds }], namespaceSelector: TENANT_NAMESPACES },
+        },
+      })),
+      dependsOn: [templates],
+    }).release;
+  }
+}
+
+function pick(match: (typeof BASELINE_RULES)[number]["match"]) {
+  return { apiGroups: match.apiGroups, apiVersions: match.apiVersions, resources: match.resources };
+}

@@ -1,0 +1,84 @@
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { IKubernetesCluster } from "../cluster/cluster";
+
+/** A Kubernetes service account, by namespace and name. */
+export interface ServiceAccountRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * What a service account and its pods carry to act as a cloud identity: annotations
+ * (Azure client id, GCP service account) and pod labels (Azure's webhook opt-in).
+ * Empty on AWS, where a Pod Identity association does the binding outside the pod.
+ */
+export interface WorkloadIdentity {
+  readonly serviceAccountAnnotations: Record<string, string>;
+  readonly podLabels: Record<string, string>;
+}
+
+/** A cloud-side grant bound to a service account, and the config that uses it. */
+export interface Binding<T> {
+  readonly identity: WorkloadIdentity;
+  /** Cloud resources the in-cluster release must wait for (role, association, grant). */
+  readonly grants: ITerraformDependable[];
+  readonly config: T;
+}
+
+/** How the gateway's Service is exposed on this target. */
+export interface GatewayService {
+  readonly type: "LoadBalancer" | "NodePort";
+  /** Annotations that make the load balancer internal (and pick its kind). */
+  readonly annotations: Record<string, string>;
+}
+
+/**
+ * What the platform add-ons need from a target, beyond the cluster itself. One
+ * implementation per target (targets/aws.ts, azure.ts, gcp.ts, onprem.ts); the
+ * add-ons never branch on the cloud.
+ */
+export interface IPlatformTarget {
+  readonly cluster: IKubernetesCluster;
+
+  /**
+   * The External Secrets store for the target's secret manager: grants `sa` read access
+   * to the deployment's secrets and returns the ClusterSecretStore `spec.provider`.
+   * Undefined where no store is configured (on-prem without one).
+   */
+  secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined;
+
+  /**
+   * An ACME DNS-01 solver for the public zone (cert-manager's `solvers[].dns01`): grants
+   * `sa` the right to write challenge records. Undefined without a public zone the
+   * target manages.
+   */
+  dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined;
+
+  /** How the Envoy gateway's Service is exposed: always internal unless a user says otherwise. */
+  readonly gatewayService: GatewayService;
+
+  /**
+   * Address ranges the cloud's own load balancers and their health checks reach pods
+   * from (the VPC for the AWS LBC's ip targets; Google's front ends and the VPC for GKE
+   * Gateway), so tenant NetworkPolicies admit them. Empty where only the Envoy gateway
+   * sends traffic in.
+   */
+  readonly loadBalancerSources: string[];
+
+  /** True when the cluster lacks a metrics API (EKS, plain Kubernetes): metrics-server is installed. */
+  readonly needsMetricsServer: boolean;
+
+  /**
+   * Target-specific releases every add-on waits for: on AWS, Karpenter (capacity) and
+   * the load balancer controller (its Service webhook must run before any Service of
+   * type LoadBalancer is created). Empty elsewhere.
+   */
+  readonly prerequisites: ITerraformDependable[];
+
+  /**
+   * True on OpenShift: charts must not pin user ids (the restricted-v2 SCC assigns them)
+   * and namespaces keep their Pod Security labels as set here.
+   */
+  readonly openshift: boolean;
+}

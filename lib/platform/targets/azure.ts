@@ -1,0 +1,113 @@
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { AksCluster } from "../../cluster/aks";
+import type { DeploymentSpec } from "../../config/spec";
+import type { AzureKeys } from "../../data/keys/azure";
+import { setComponent } from "../../core/tags";
+import type { AzureDns } from "../../dns/azure";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef } from "../target";
+
+export interface AzurePlatformTargetProps {
+  readonly spec: DeploymentSpec;
+  /** The infra stack's cluster: identities federate with its OIDC issuer. */
+  readonly cluster: AksCluster;
+  /** The deployment's vault: External Secrets reads it unless the spec names `target.keyVaultId`. */
+  readonly keys: AzureKeys;
+  /** The public zone cert-manager answers DNS-01 challenges in. */
+  readonly dns: AzureDns;
+}
+
+/**
+ * How the platform add-ons meet Azure: External Secrets reads Key Vault and cert-manager
+ * writes challenge records to Azure DNS, each as its own user-assigned identity through
+ * workload identity (no client secret anywhere), with one role on one resource. The
+ * gateway gets an internal load balancer; AKS already serves the metrics API.
+ */
+export class AzurePlatformTarget extends Construct implements IPlatformTarget {
+  readonly cluster: AksCluster;
+  readonly gatewayService: GatewayService = {
+    type: "LoadBalancer",
+    annotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
+  };
+  /** Only the Envoy gateway sends traffic into tenant namespaces; Azure's load balancer reaches the gateway, not the tenants. */
+  readonly loadBalancerSources: string[] = [];
+  readonly needsMetricsServer = false;
+  readonly prerequisites: ITerraformDependable[] = [];
+  readonly openshift = false;
+  private readonly props: AzurePlatformTargetProps;
+
+  constructor(scope: Construct, id: string, props: AzurePlatformTargetProps) {
+    super(scope, id);
+    setComponent(this, "platform");
+    this.cluster = props.cluster;
+    this.props = props;
+  }
+
+  /** The vault External Secrets reads: the spec's `target.keyVaultId`, else the deployment's own. */
+  get secretVault(): { id: string; url: string } {
+    const { spec, keys } = this.props;
+    const external = spec.target.cloud === "azure" ? spec.target.keyVaultId : undefined;
+    if (!external) return { id: keys.vault.id, url: keys.vault.vaultUri };
+    // The id's last segment is the vault's name (the spec checks the id's shape).
+    return { id: external, url: `https://${external.split("/").at(-1)}.vault.azure.net/` };
+  }
+
+  secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
+    const vault = this.secretVault;
+    const bound = this.cluster.bindServiceAccount(scope, "ExternalSecretsIdentity", sa);
+    const reader = new RoleAssignment(scope, "ExternalSecretsVaultReader", {
+      scope: vault.id,
+      roleDefinitionName: "Key Vault Secrets User",
+      principalId: bound.identity.principalId,
+      principalType: "ServicePrincipal",
+      description: "Lets External Secrets read secret values in this vault, nothing else.",
+    });
+    return {
+      identity: bound.workloadIdentity,
+      grants: [bound.credential, reader],
+      config: {
+        azurekv: {
+          authType: "WorkloadIdentity",
+          vaultUrl: vault.url,
+          serviceAccountRef: { name: sa.name, namespace: sa.namespace },
+        },
+      },
+    };
+  }
+
+  dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
+    const zone = this.props.dns.publicZone;
+    if (!zone) return undefined;
+    const bound = this.cluster.bindServiceAccount(scope, "CertManagerIdentity", sa);
+    const writer = new RoleAssignment(scope, "CertManagerZoneContributor", {
+      scope: zone.id,
+      roleDefinitionName: "DNS Zone Contributor",
+      principalId: bound.identity.principalId,
+      principalType: "ServicePrincipal",
+      description: "Lets cert-manager write ACME challenge records in the public zone only.",
+    });
+    return {
+      identity: bound.workloadIdentity,
+      grants: [bound.credential, writer],
+      config: {
+        azureDNS: {
+          subscriptionID: this.subscriptionId(),
+          resourceGroupName: zone.resourceGroupName,
+          hostedZoneName: zone.name,
+          environment: "AzurePublicCloud",
+          managedIdentity: { clientID: bound.identity.clientId },
+        },
+      },
+    };
+  }
+
+  /** The spec's subscription, else the one the provider signs in to (ARM_SUBSCRIPTION_ID). */
+  private subscriptionId(): string {
+    const { target } = this.props.spec;
+    if (target.cloud === "azure" && target.subscriptionId) return target.subscriptionId;
+    const existing = this.node.tryFindChild("Client") as DataAzurermClientConfig | undefined;
+    return (existing ?? new DataAzurermClientConfig(this, "Client")).subscriptionId;
+  }
+}
