@@ -4,13 +4,17 @@
  * This entry point loads no provider package. Cloud constructs are imported from their
  * own modules so that a program pays only for the cloud it synthesizes:
  *   import { AwsNetwork } from "cdktf-byoc/lib/network/aws";
+ *   import { EksCluster } from "cdktf-byoc/lib/cluster/eks";
+ *   import { Platform } from "cdktf-byoc/lib/platform/platform";
  */
+export type { ClusterConnection, Distribution, ExecCredential, IKubernetesCluster } from "./cluster/cluster";
+export { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, type TenantSpec } from "./config/cluster";
 export { defaultSpec, TARGET_CLOUDS } from "./config/defaults";
 export { specJsonSchema } from "./config/json-schema";
 export { knownZones } from "./config/regions";
 export { SpecSchema, type PeerSpec, type SpecInput } from "./config/schema";
-export { loadSpec, parseSpec, SpecError, type DeploymentSpec, type Target, type TargetCloud } from "./config/spec";
-export { TIERS, type Tier, type TierDefaults } from "./config/tiers";
+export { loadSpec, nodePools, parseSpec, SpecError, type DeploymentSpec, type Target, type TargetCloud } from "./config/spec";
+export { awsVcpus, TIERS, type NodePoolSize, type Tier, type TierDefaults } from "./config/tiers";
 export { configureBackend } from "./core/backend";
 export { Naming } from "./core/naming";
 export { protect } from "./core/protect";
@@ -20,4 +24,7 @@ export type { IDns } from "./dns/dns";
 export type { INetwork } from "./network/network";
 export { DeclaredNetwork } from "./network/onprem";
 export { awsPlan, azurePlan, gcpPlan } from "./network/plan";
+export { CHARTS, RETIRED_CHARTS } from "./platform/charts";
+export { BASELINE_RULES, type BaselineRule } from "./platform/policy-rules";
+export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, WorkloadIdentity } from "./platform/target";
 export { buildStacks } from "../stacks";

@@ -42,8 +42,8 @@ const CRD_OWNER: Record<string, string> = {
   "gateway.networking.k8s.io": "gateway-helm",
   "gateway.envoyproxy.io": "gateway-helm",
   "metallb.io": "metallb",
-  "karpenter.sh": "karpenter",
-  "karpenter.k8s.aws": "karpenter",
+  "karpenter.sh": "karpenter-crd",
+  "karpenter.k8s.aws": "karpenter-crd",
 };
 
 describe("invariants", () => {

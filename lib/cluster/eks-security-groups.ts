@@ -9,7 +9,12 @@ export interface EksSecurityGroupsProps {
   readonly naming: Naming;
   readonly clusterName: string;
   readonly network: AwsNetwork;
+  /** A remote-access connector runs on the nodes: it also reaches Twingate's relays. @default false */
+  readonly remoteAccess?: boolean;
 }
+
+/** Twingate connectors reach the controller over 443 and its relays on TCP 30000-31000. */
+const TWINGATE_RELAY_PORTS = { fromPort: 30000, toPort: 31000 } as const;
 
 /**
  * Ports the control plane opens on nodes: kubelet (10250) and the webhook and
@@ -29,8 +34,9 @@ export const CONTROL_PLANE_TO_NODE_PORTS = [443, 4443, 6443, 8443, 9443, 10250, 
  *
  * Nodes (managed and Karpenter's): the control-plane ports above, everything between
  * nodes (pods, DNS), and egress only to the VPC (endpoints, load balancers, the
- * control plane) and HTTPS anywhere (ECR, S3, STS and other AWS APIs without an
- * endpoint). terraform-aws-modules/eks allows all egress; this does not.
+ * control plane), the site-to-site peers, HTTPS anywhere (ECR, S3, STS and other AWS
+ * APIs without an endpoint) and, with a remote-access connector, Twingate's relay
+ * ports. terraform-aws-modules/eks allows all egress; this does not.
  */
 export class EksSecurityGroups extends Construct {
   readonly cluster: SecurityGroup;
@@ -99,6 +105,23 @@ export class EksSecurityGroups extends Construct {
       fromPort: 443,
       toPort: 443,
     });
+    for (const cidr of network.peerCidrs) {
+      new VpcSecurityGroupEgressRule(this, `NodesToPeer-${ruleKey(cidr)}`, {
+        securityGroupId: this.nodes.id,
+        description: `Nodes to VPN peer ${cidr}`,
+        cidrIpv4: cidr,
+        ipProtocol: "-1",
+      });
+    }
+    if (props.remoteAccess) {
+      new VpcSecurityGroupEgressRule(this, "NodesToTwingateRelays", {
+        securityGroupId: this.nodes.id,
+        description: "The remote-access connector to Twingate's relays",
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        ...TWINGATE_RELAY_PORTS,
+      });
+    }
   }
 }
 

@@ -93,7 +93,12 @@ export class EksCluster extends Construct implements IKubernetesCluster {
     });
 
     const role = this.clusterRole(keys);
-    this.securityGroups = new EksSecurityGroups(this, "SecurityGroups", { naming, clusterName: name, network });
+    this.securityGroups = new EksSecurityGroups(this, "SecurityGroups", {
+      naming,
+      clusterName: name,
+      network,
+      remoteAccess: spec.vpn.remoteAccess !== undefined,
+    });
 
     const isPublic = spec.cluster.endpoint === "public-restricted";
     this.cluster = protect(

@@ -121,7 +121,7 @@ export class Karpenter extends Construct {
   }
 
   /**
-   * The platform part, in the platform stack: the controller chart on the system node
+   * The platform part, in the platform stack: the CRD chart, the controller chart on the system node
    * group (never on nodes it manages), then the default EC2NodeClass and NodePool once
    * its CRDs exist. The workload pool's instance type sets the family and, with its
    * max, the NodePool's CPU limit. `dependsOn`: releases the controller waits for (the
@@ -130,6 +130,7 @@ export class Karpenter extends Construct {
   install(scope: Construct, id: string, dependsOn: ITerraformDependable[] = []): KarpenterRelease {
     const { spec, cluster, keys } = this.props;
     const container = new Construct(scope, id);
+    const crds = new HelmChart(container, "Crds", { chart: CHARTS.karpenterCrd, namespace: NAMESPACE, values: {}, dependsOn });
     const controller = new HelmChart(container, "Controller", {
       chart: CHARTS.karpenter,
       namespace: NAMESPACE,
@@ -163,8 +164,9 @@ export class Karpenter extends Construct {
           },
         },
       },
+      skipCrds: true,
       // The controller's role and association are in the infra stack, applied before.
-      dependsOn,
+      dependsOn: [crds.release, ...dependsOn],
     });
 
     const workloads = nodePools(spec).workloads;
@@ -221,7 +223,7 @@ export class Karpenter extends Construct {
       name: "karpenter-nodes",
       namespace: NAMESPACE,
       objects: [nodeClass, nodePool],
-      dependsOn: [controller.release],
+      dependsOn: [crds.release, controller.release],
     });
     return { controller, nodes };
   }

@@ -11,6 +11,7 @@ interface LoosePool { instanceType?: string; min?: number; max?: number }
 interface Loose {
   name?: string;
   tier?: string;
+  network?: { cidr?: string };
   target?: { cloud?: string; loadBalancer?: string; loadBalancerAddresses?: string[] };
   cluster?: {
     version?: string;
@@ -100,7 +101,9 @@ function validateCloudCluster(cloud: "aws" | "azure" | "gcp", spec: Loose, issue
   });
 
   const tier = (spec.tier && spec.tier in TIERS ? spec.tier : "small") as Tier;
+  const maxNodes: number[] = [];
   for (const role of ["system", "workloads"] as const) {
+    maxNodes.push({ ...TIERS[tier].nodePools[cloud][role], ...cluster.nodePools?.[role] }.max);
     const given = cluster.nodePools?.[role];
     if (!given || typeof given !== "object") continue;
     const at = (field: string): Path => ["cluster", "nodePools", role, field];
@@ -117,6 +120,12 @@ function validateCloudCluster(cloud: "aws" | "azure" | "gcp", spec: Loose, issue
         issue(at("instanceType"), "must be a medium, large or <n>xlarge size: Karpenter's vCPU budget is max x the size's vCPUs");
       }
     }
+  }
+  // GKE gives each node a /25 of the pods range (half the network) for its 64 pods.
+  const network = typeof spec.network?.cidr === "string" ? parseIpv4Cidr(spec.network.cidr) : undefined;
+  const total = maxNodes.reduce((a, b) => a + (typeof b === "number" ? b : 0), 0);
+  if (cloud === "gcp" && network && network.prefix <= 24 && total > 2 ** (24 - network.prefix)) {
+    issue(["cluster", "nodePools", "workloads", "max"], `the pools may grow to ${total} nodes, but a /${network.prefix} network's pod range holds ${2 ** (24 - network.prefix)} GKE nodes; use a larger network.cidr or lower the pools' max`);
   }
 }
 

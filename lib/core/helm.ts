@@ -29,6 +29,11 @@ export interface HelmChartProps {
   readonly dependsOn?: ITerraformDependable[];
   /** Seconds to wait for the release's resources to be ready. @default 600 */
   readonly timeout?: number;
+  /**
+   * Leave out the chart's `crds/` directory, when a separate release installs the CRDs
+   * (Helm never upgrades `crds/`, so CRD charts are how they stay current). @default false
+   */
+  readonly skipCrds?: boolean;
 }
 
 /**
@@ -53,6 +58,7 @@ export class HelmChart extends Construct {
       cleanupOnFail: true,
       maxHistory: 5,
       timeout: props.timeout ?? 600,
+      skipCrds: props.skipCrds,
       dependsOn: props.dependsOn,
     });
   }

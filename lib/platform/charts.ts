@@ -17,6 +17,8 @@ export const CHARTS = {
   twingateConnector: { repository: "https://twingate.github.io/helm-charts", chart: "connector", version: "0.1.35" },
   metallb: { repository: "https://metallb.github.io/metallb", chart: "metallb", version: "0.16.1" },
   karpenter: { repository: "oci://public.ecr.aws/karpenter", chart: "karpenter", version: "1.14.1" },
+  // The CRDs as templates, so a chart upgrade upgrades them (the main chart's crds/ never is).
+  karpenterCrd: { repository: "oci://public.ecr.aws/karpenter", chart: "karpenter-crd", version: "1.14.1" },
   awsLoadBalancerController: { repository: "https://aws.github.io/eks-charts", chart: "aws-load-balancer-controller", version: "3.5.0" },
 } as const satisfies Record<string, ChartRef>;
 

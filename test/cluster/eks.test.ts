@@ -187,15 +187,29 @@ describe("EksCluster", () => {
     expect(lt.tag_specifications[0].tags).toMatchObject({ deployment: "acme", "managed-by": "cdktf-byoc" });
   });
 
-  test("node egress: the VPC, and HTTPS anywhere; nothing else leaves for 0.0.0.0/0", () => {
-    const nodes = infra.ref(sg("acme-eks-nodes"), "id");
-    const egress = infra.resources("aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === nodes);
-    expect(egress.map((r) => [r.cidr_ipv4, r.ip_protocol, r.from_port ?? null, r.to_port ?? null]).sort()).toEqual(
+  const nodeEgress = (stack: StackJson) => {
+    const nodes = stack.ref(stack.resource("aws_security_group", (g) => g.name === "acme-eks-nodes"), "id");
+    return stack
+      .resources("aws_vpc_security_group_egress_rule")
+      .filter((r) => r.security_group_id === nodes)
+      .map((r) => [r.cidr_ipv4, r.ip_protocol, r.from_port ?? null, r.to_port ?? null])
+      .sort();
+  };
+
+  test("node egress: the VPC, the VPN peers, and HTTPS anywhere; nothing else leaves for 0.0.0.0/0", () => {
+    expect(nodeEgress(infra)).toEqual(
       [
         ["0.0.0.0/0", "tcp", 443, 443],
         ["10.42.0.0/16", "-1", null, null],
+        ["192.168.0.0/20", "-1", null, null],
       ].sort(),
     );
+  });
+
+  test("with a remote-access connector, nodes also reach Twingate's relays on TCP 30000-31000", async () => {
+    const { infra: withConnector } = await synth({ ...spec(), vpn: { remoteAccess: { provider: "twingate", network: "acme", tokens: { secretRef: "acme/twingate" } } } });
+    expect(nodeEgress(withConnector)).toContainEqual(["0.0.0.0/0", "tcp", 30000, 31000]);
+    expect(nodeEgress(withConnector)).toHaveLength(4);
   });
 
   test("node ingress: the control plane's ports from its group, and node to node", () => {

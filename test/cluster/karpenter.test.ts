@@ -165,8 +165,16 @@ describe("Karpenter", () => {
     ]);
   });
 
-  test("the NodePool and EC2NodeClass are applied after the controller that installs their CRDs", () => {
-    expect(release(platform, "Karpenter_Nodes").depends_on).toEqual([release(platform, "Karpenter_Controller").tfAddress]);
+  test("the CRDs come from the karpenter-crd chart (Helm upgrades its templates), the controller skips its own copy", () => {
+    const crds = release(platform, "Karpenter_Crds");
+    expect(crds).toMatchObject({ repository: "oci://public.ecr.aws/karpenter", chart: "karpenter-crd", version: "1.14.1" });
+    const controller = release(platform, "Karpenter_Controller");
+    expect(controller.skip_crds).toBe(true);
+    expect(controller.depends_on).toContain(crds.tfAddress);
+  });
+
+  test("the NodePool and EC2NodeClass are applied after their CRDs and the controller", () => {
+    expect(release(platform, "Karpenter_Nodes").depends_on).toEqual([release(platform, "Karpenter_Crds").tfAddress, release(platform, "Karpenter_Controller").tfAddress]);
     expect(objects(platform).map((o) => [o.apiVersion, o.kind])).toEqual([
       ["karpenter.k8s.aws/v1", "EC2NodeClass"],
       ["karpenter.sh/v1", "NodePool"],

@@ -1,20 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { parseSpec, SpecError } from "../../lib/config/spec";
+import { problems } from "../support/problems";
+import { parseSpec } from "../../lib/config/spec";
 
 /** A valid AWS spec to break one field at a time. */
 const aws = { name: "acme", target: { cloud: "aws", region: "us-west-2" } };
 const peer = { name: "hq", cidrs: ["192.168.0.0/20"], gatewayIp: "198.51.100.10", psk: { secretRef: "vpn/hq" } };
 const with_ = (patch: Record<string, unknown>) => ({ ...aws, ...patch });
 
-function problems(input: unknown): string[] {
-  try {
-    parseSpec(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return (e as SpecError).problems;
-  }
-  throw new Error("the spec was accepted");
-}
 
 describe("a bad spec is rejected with the path, the value and what is accepted", () => {
   test.each<[string, unknown, string]>([

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { problems } from "../support/problems";
 import { DEFAULT_KUBERNETES_VERSION } from "../../lib/config/cluster";
-import { nodePools, parseSpec, SpecError } from "../../lib/config/spec";
+import { nodePools, parseSpec } from "../../lib/config/spec";
 import { awsVcpus } from "../../lib/config/tiers";
 
 const aws = { name: "acme", target: { cloud: "aws", region: "us-west-2" } };
@@ -9,15 +10,6 @@ const gcp = { name: "acme", target: { cloud: "gcp", region: "europe-west4" } };
 const onprem = { name: "acme", target: { cloud: "onprem" } };
 const tenant = { name: "app", cpu: "40", memory: "160Gi" };
 
-function problems(input: unknown): string[] {
-  try {
-    parseSpec(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return (e as SpecError).problems;
-  }
-  throw new Error("the spec was accepted");
-}
 
 describe("cluster, platform and remote-access defaults", () => {
   test("a cloud cluster is private, on the default version, sized by the tier, with the cloud's autoscaler", () => {
@@ -94,6 +86,7 @@ describe("a bad cluster, platform or remote-access section is rejected with the 
     ["an admin that is not an IAM ARN", { ...aws, cluster: { admins: ["alice"] } }, 'cluster.admins[0]: must be an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admin (got "alice")'],
     ["an admin that is not an Entra group id", { ...azure, cluster: { admins: ["platform-admins"] } }, 'cluster.admins[0]: must be the object id (a GUID) of an Entra ID group (got "platform-admins")'],
     ["an admin without a member type on gcp", { ...gcp, cluster: { admins: ["ops@example.com"] } }, 'cluster.admins[0]: must be an IAM member such as group:platform@example.com (got "ops@example.com")'],
+    ["more GKE nodes than the pod range holds", { ...gcp, tier: "medium", network: { cidr: "10.80.0.0/20" } }, "cluster.nodePools.workloads.max: the pools may grow to 50 nodes, but a /20 network's pod range holds 16 GKE nodes; use a larger network.cidr or lower the pools' max (missing)"],
     ["node pools on-prem", { ...onprem, cluster: { nodePools: { system: { min: 3 } } } }, 'cluster.nodePools: applies to cloud targets only; the existing cluster\'s own tooling manages it (got {"system":{"min":3}})'],
     ["MetalLB without addresses", { name: "acme", target: { cloud: "onprem", loadBalancer: "metallb" } }, "target.loadBalancerAddresses: required with loadBalancer metallb: the address ranges MetalLB may hand out (missing)"],
     ["addresses without MetalLB", { name: "acme", target: { cloud: "onprem", loadBalancerAddresses: ["192.0.2.0/28"] } }, 'target.loadBalancerAddresses: only used with loadBalancer metallb (got ["192.0.2.0/28"])'],

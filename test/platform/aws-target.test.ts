@@ -115,7 +115,7 @@ describe("AwsPlatformTarget", () => {
 
   test("Karpenter waits for the controller's webhook; every add-on waits for Karpenter, the controller and the StorageClass", () => {
     const lbc = release("LoadBalancerController_Chart");
-    expect(release("Karpenter_Controller").depends_on).toEqual([lbc.tfAddress]);
+    expect(release("Karpenter_Controller").depends_on).toEqual([release("Karpenter_Crds").tfAddress, lbc.tfAddress]);
     const storage = platform.resource("kubernetes_storage_class_v1");
     const prerequisites = target.prerequisites.map((p) => resolved(p.fqn));
     expect(prerequisites).toEqual(

@@ -56,17 +56,15 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
 
   secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
     const vault = this.secretVault;
-    const bound = this.cluster.bindServiceAccount(scope, "ExternalSecretsIdentity", sa);
-    const reader = new RoleAssignment(scope, "ExternalSecretsVaultReader", {
+    const { identity, grants } = this.bind(scope, "ExternalSecrets", sa, {
+      id: "VaultReader",
+      role: "Key Vault Secrets User",
       scope: vault.id,
-      roleDefinitionName: "Key Vault Secrets User",
-      principalId: bound.identity.principalId,
-      principalType: "ServicePrincipal",
-      description: "Lets External Secrets read secret values in this vault, nothing else.",
+      why: "Lets External Secrets read secret values in this vault, nothing else.",
     });
     return {
-      identity: bound.workloadIdentity,
-      grants: [bound.credential, reader],
+      identity,
+      grants,
       config: {
         azurekv: {
           authType: "WorkloadIdentity",
@@ -80,24 +78,22 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
   dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
     const zone = this.props.dns.publicZone;
     if (!zone) return undefined;
-    const bound = this.cluster.bindServiceAccount(scope, "CertManagerIdentity", sa);
-    const writer = new RoleAssignment(scope, "CertManagerZoneContributor", {
+    const { identity, grants, clientId } = this.bind(scope, "CertManager", sa, {
+      id: "ZoneContributor",
+      role: "DNS Zone Contributor",
       scope: zone.id,
-      roleDefinitionName: "DNS Zone Contributor",
-      principalId: bound.identity.principalId,
-      principalType: "ServicePrincipal",
-      description: "Lets cert-manager write ACME challenge records in the public zone only.",
+      why: "Lets cert-manager write ACME challenge records in the public zone only.",
     });
     return {
-      identity: bound.workloadIdentity,
-      grants: [bound.credential, writer],
+      identity,
+      grants,
       config: {
         azureDNS: {
           subscriptionID: this.subscriptionId(),
           resourceGroupName: zone.resourceGroupName,
           hostedZoneName: zone.name,
           environment: "AzurePublicCloud",
-          managedIdentity: { clientID: bound.identity.clientId },
+          managedIdentity: { clientID: clientId },
         },
       },
     };
@@ -109,5 +105,18 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     if (target.cloud === "azure" && target.subscriptionId) return target.subscriptionId;
     const existing = this.node.tryFindChild("Client") as DataAzurermClientConfig | undefined;
     return (existing ?? new DataAzurermClientConfig(this, "Client")).subscriptionId;
+  }
+
+  /** A user-assigned identity for `sa` (workload identity federation) holding one role. */
+  private bind(scope: Construct, prefix: string, sa: ServiceAccountRef, grant: { id: string; role: string; scope: string; why: string }) {
+    const bound = this.cluster.bindServiceAccount(scope, `${prefix}Identity`, sa);
+    const assignment = new RoleAssignment(scope, `${prefix}${grant.id}`, {
+      scope: grant.scope,
+      roleDefinitionName: grant.role,
+      principalId: bound.identity.principalId,
+      principalType: "ServicePrincipal",
+      description: grant.why,
+    });
+    return { identity: bound.workloadIdentity, grants: [bound.credential, assignment], clientId: bound.identity.clientId };
   }
 }
