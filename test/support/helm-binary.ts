@@ -14,10 +14,14 @@ export const HELM = join(ROOT, ".cache", "bin", `helm-${HELM_VERSION}`);
 export function ensureHelm(): string {
   if (existsSync(HELM)) return HELM;
   const gobin = join(ROOT, ".cache", "gobin");
-  execFileSync("go", ["install", `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`], {
-    env: { ...process.env, GOBIN: gobin, GOFLAGS: "-mod=mod", CGO_ENABLED: "0" },
-    stdio: "inherit",
-  });
+  try {
+    execFileSync("go", ["install", `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`], {
+      env: { ...process.env, GOBIN: gobin, GOFLAGS: "-mod=mod", CGO_ENABLED: "0" },
+      stdio: "inherit",
+    });
+  } catch (e) {
+    throw new Error(`the chart tests render with Helm ${HELM_VERSION}, built with Go (go install helm.sh/helm/v3/cmd/helm): ${(e as Error).message}`);
+  }
   renameSync(join(gobin, "helm"), HELM);
   return HELM;
 }
