@@ -11,6 +11,8 @@ export interface EksSecurityGroupsProps {
   readonly network: AwsNetwork;
   /** A remote-access connector runs on the nodes: it also reaches Twingate's relays. @default false */
   readonly remoteAccess?: boolean;
+  /** Argo CD fetches the GitOps repository over SSH: nodes also reach TCP 22. @default false */
+  readonly gitOverSsh?: boolean;
 }
 
 /** Twingate connectors reach the controller over 443 and its relays on TCP 30000-31000. */
@@ -35,8 +37,8 @@ export const CONTROL_PLANE_TO_NODE_PORTS = [443, 4443, 6443, 8443, 9443, 10250, 
  * Nodes (managed and Karpenter's): the control-plane ports above, everything between
  * nodes (pods, DNS), and egress only to the VPC (endpoints, load balancers, the
  * control plane), the site-to-site peers, HTTPS anywhere (ECR, S3, STS and other AWS
- * APIs without an endpoint) and, with a remote-access connector, Twingate's relay
- * ports. terraform-aws-modules/eks allows all egress; this does not.
+ * APIs without an endpoint) and, where the spec needs them, Twingate's relay ports and
+ * SSH to a GitOps repository. terraform-aws-modules/eks allows all egress; this does not.
  */
 export class EksSecurityGroups extends Construct {
   readonly cluster: SecurityGroup;
@@ -111,6 +113,16 @@ export class EksSecurityGroups extends Construct {
         description: `Nodes to VPN peer ${cidr}`,
         cidrIpv4: cidr,
         ipProtocol: "-1",
+      });
+    }
+    if (props.gitOverSsh) {
+      new VpcSecurityGroupEgressRule(this, "NodesToGitSsh", {
+        securityGroupId: this.nodes.id,
+        description: "Argo CD to the GitOps repository over SSH",
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
       });
     }
     if (props.remoteAccess) {

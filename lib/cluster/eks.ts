@@ -98,6 +98,7 @@ export class EksCluster extends Construct implements IKubernetesCluster {
       clusterName: name,
       network,
       remoteAccess: spec.vpn.remoteAccess !== undefined,
+      gitOverSsh: spec.platform.gitops !== undefined && !spec.platform.gitops.repo.startsWith("https://"),
     });
 
     const isPublic = spec.cluster.endpoint === "public-restricted";

@@ -98,7 +98,7 @@ export const Platform = z
       .describe("GitOps: an Argo CD Application for this repository. Default: Argo CD without applications"),
     ingress: oneOf(["envoy-gateway", "aws-load-balancer-controller", "gke-gateway"])
       .optional()
-      .describe('Ingress/Gateway: "envoy-gateway" (any target), "aws-load-balancer-controller" (aws), "gke-gateway" (gcp). Default: the cloud\'s own on aws and gcp, else envoy-gateway'),
+      .describe('Ingress/Gateway: "envoy-gateway" (any target), "aws-load-balancer-controller" (aws), "gke-gateway" (gcp). Default: gke-gateway on gcp, else envoy-gateway (on aws behind an NLB of the load balancer controller)'),
     policy: oneOf(["kyverno", "gatekeeper"]).default("kyverno").describe("Policy engine enforcing the baseline in tenant namespaces. Default: kyverno"),
     tenants: z.array(Tenant).default([]).describe("Namespaces for the product, each with quotas, limits and default-deny network policies."),
     secretStore: z

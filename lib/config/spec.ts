@@ -114,7 +114,9 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
     },
     platform: {
       ...platform,
-      ingress: platform.ingress ?? (target.cloud === "aws" ? "aws-load-balancer-controller" : target.cloud === "gcp" ? "gke-gateway" : "envoy-gateway"),
+      // Envoy behind the cloud's load balancer keeps tenants apart by namespace; ALB
+      // targets share the pods' subnets. GKE Gateway's proxies come from Google's ranges.
+      ingress: platform.ingress ?? (target.cloud === "gcp" ? "gke-gateway" : "envoy-gateway"),
     },
   };
 }

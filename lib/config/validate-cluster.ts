@@ -24,6 +24,7 @@ interface Loose {
   platform?: {
     gitops?: { credentials?: { secretRef?: string } };
     ingress?: string;
+    policy?: string;
     tenants?: { name?: string }[];
     secretStore?: object;
   };
@@ -142,6 +143,8 @@ function validateOnprem(spec: Loose, issue: Issue) {
 function validatePlatform(cloud: string | undefined, spec: Loose, issue: Issue) {
   const platform = spec.platform ?? {};
   if (platform.ingress === "aws-load-balancer-controller" && cloud !== "aws") issue(["platform", "ingress"], `"aws-load-balancer-controller" runs on aws only; use "envoy-gateway" on ${cloud}`);
+  // AKS's Azure Policy add-on is itself a Gatekeeper, in gatekeeper-system; a second one is unsupported.
+  if (platform.policy === "gatekeeper" && cloud === "azure") issue(["platform", "policy"], 'azure runs Gatekeeper as its Azure Policy add-on, which cannot share the cluster with another; use "kyverno"');
   if (platform.ingress === "gke-gateway" && cloud !== "gcp") issue(["platform", "ingress"], `"gke-gateway" runs on gcp only; use "envoy-gateway" on ${cloud}`);
 
   const tenants = Array.isArray(platform.tenants) ? platform.tenants : [];

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { AzurermBackend, GcsBackend, LocalBackend, S3Backend, type TerraformStack } from "cdktf";
 import type { DeploymentSpec } from "../config/spec";
 
@@ -10,7 +11,9 @@ export function configureBackend(stack: TerraformStack, spec: DeploymentSpec, st
   const state = spec.state;
   switch (state.backend) {
     case "local":
-      new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
+      // An absolute path (cdktf's own default): Terraform runs each stack in its own
+      // directory, and the platform stack must find the infra stack's state from there.
+      new LocalBackend(stack, { path: resolve(`terraform.${stackName}.tfstate`) });
       return;
     case "s3": {
       const backend = new S3Backend(stack, {

@@ -43,10 +43,6 @@ export class ArgoCd extends Construct {
       openshift: target.openshift,
     });
     const replicas = props.highAvailability ? 2 : 1;
-    // OpenShift's restricted-v2 SCC assigns user ids: the chart's fixed ones are dropped there.
-    const openshift = target.openshift
-      ? { openshift: { enabled: true }, redis: { securityContext: { runAsUser: null, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } } }
-      : {};
 
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.argoCd,
@@ -61,9 +57,8 @@ export class ArgoCd extends Construct {
         server: { replicas, service: { type: "ClusterIP" } },
         repoServer: { replicas },
         applicationSet: { replicas },
-        ...openshift,
       },
-      dependsOn: [namespace.namespace, ...props.dependsOn],
+      dependsOn: [namespace.ready, ...props.dependsOn],
     }).release;
 
     if (!gitops) return;
@@ -100,6 +95,7 @@ export class ArgoCd extends Construct {
               { group: "", kind: "ResourceQuota" },
               { group: "", kind: "LimitRange" },
               { group: "networking.k8s.io", kind: "NetworkPolicy" },
+              { group: "external-secrets.io", kind: "SecretStore" },
             ],
           },
         },

@@ -20,6 +20,9 @@ export interface CertManagerProps {
   readonly dependsOn: ITerraformDependable[];
 }
 
+/** Public DNS-over-HTTPS resolvers for the DNS-01 self-check. */
+const DNS_OVER_HTTPS = ["https://1.1.1.1/dns-query", "https://8.8.8.8/dns-query"];
+
 /** ACME directory of Let's Encrypt's production CA. */
 const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
 
@@ -62,15 +65,16 @@ export class CertManager extends Construct {
         cainjector: ha,
         serviceAccount: { name: CertManager.SERVICE_ACCOUNT, annotations: dns01?.identity.serviceAccountAnnotations ?? {} },
         podLabels: dns01?.identity.podLabels ?? {},
-        // Workload identity is ambient: ClusterIssuers may use the controller's identity.
-        clusterIssuerAmbientCredentials: true,
-        issuerAmbientCredentials: false,
+        // The DNS-01 self-check asks public resolvers over HTTPS: nodes may not reach the
+        // zone's name servers on port 53 (EKS nodes send only HTTPS out of the VPC).
+        dns01RecursiveNameservers: DNS_OVER_HTTPS.join(","),
+        dns01RecursiveNameserversOnly: true,
         ...(props.gatewayApi
-          ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", gatewayAPI: { enabled: true } } }
+          ? { config: { apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", enableGatewayAPI: true } }
           : {}),
         prometheus: { enabled: true },
       },
-      dependsOn: [namespace.namespace, ...props.dependsOn, ...(dns01?.grants ?? []), ...(props.gatewayApi ? [props.gatewayApi] : [])],
+      dependsOn: [namespace.ready, ...props.dependsOn, ...(dns01?.grants ?? []), ...(props.gatewayApi ? [props.gatewayApi] : [])],
     }).release;
 
     const clusterIssuer = (name: string, spec: Record<string, unknown>) => ({
@@ -80,7 +84,8 @@ export class CertManager extends Construct {
       spec,
     });
     const objects: Record<string, unknown>[] = [
-      clusterIssuer("selfsigned", { selfSigned: {} }),
+      // Namespaced: only the CA's own certificate may use the self-signing issuer.
+      { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "selfsigned", namespace: CertManager.NAMESPACE }, spec: { selfSigned: {} } },
       {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
@@ -92,7 +97,7 @@ export class CertManager extends Construct {
           duration: "87600h",
           renewBefore: "720h",
           privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-          issuerRef: { name: "selfsigned", kind: "ClusterIssuer", group: "cert-manager.io" },
+          issuerRef: { name: "selfsigned", kind: "Issuer", group: "cert-manager.io" },
         },
       },
       clusterIssuer("internal-ca", { ca: { secretName: "internal-ca" } }),

@@ -5,6 +5,7 @@ import { setComponent } from "../core/tags";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
 import type { IPlatformTarget } from "./target";
+import { TENANT_LABEL } from "./tenants";
 
 export interface ExternalSecretsProps {
   readonly deployment: string;
@@ -13,6 +14,12 @@ export interface ExternalSecretsProps {
   readonly highAvailability?: boolean;
   readonly dependsOn: ITerraformDependable[];
 }
+
+/** Namespaces the kit creates for its add-ons (tenant namespaces carry the tenant label). */
+const PLATFORM_NAMESPACES = {
+  matchLabels: { "app.kubernetes.io/managed-by": "cdktf-byoc" },
+  matchExpressions: [{ key: TENANT_LABEL, operator: "DoesNotExist" }],
+};
 
 /** A Kubernetes Secret kept in sync with one secret of the target's secret manager. */
 export interface SyncedSecretProps {
@@ -34,10 +41,10 @@ export interface SyncedSecretProps {
 
 /**
  * External Secrets Operator with its CRDs and a ClusterSecretStore named
- * `secret-manager` bound to the target's secret manager through workload identity. Pods
- * get secrets as Kubernetes Secrets synced from there; nothing secret passes through
- * Terraform. On a target without a store (on-prem without Vault) the operator runs
- * without one.
+ * `secret-manager` bound to the target's secret manager through workload identity, for
+ * the platform's own namespaces. Add-ons get secrets as Kubernetes Secrets synced from
+ * there; nothing secret passes through Terraform. On a target without a store (on-prem
+ * without Vault) the operator runs without one.
  */
 export class ExternalSecrets extends Construct {
   static readonly NAMESPACE = "external-secrets";
@@ -76,10 +83,8 @@ export class ExternalSecrets extends Construct {
         podLabels: binding?.identity.podLabels ?? {},
         podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 },
         webhook: { replicaCount, podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 } },
-        // OpenShift assigns user ids itself; the chart drops its fixed ones there.
-        global: { compatibility: { openshift: { adaptSecurityContext: "auto" } } },
       },
-      dependsOn: [namespace.namespace, ...props.dependsOn, ...(binding?.grants ?? [])],
+      dependsOn: [namespace.ready, ...props.dependsOn, ...(binding?.grants ?? [])],
     }).release;
 
     if (binding) {
@@ -91,7 +96,12 @@ export class ExternalSecrets extends Construct {
             apiVersion: "external-secrets.io/v1",
             kind: "ClusterSecretStore",
             metadata: { name: ExternalSecrets.STORE, labels: platformLabels(props.deployment, "external-secrets") },
-            spec: { provider: binding.config },
+            spec: {
+              provider: binding.config,
+              // The platform's own namespaces only: the store holds the platform's secrets
+              // (Git and connector credentials), which tenants must not read.
+              conditions: [{ namespaceSelector: PLATFORM_NAMESPACES }],
+            },
           },
         ],
         dependsOn: [this.release],

@@ -54,7 +54,7 @@ export class EnvoyGateway extends Construct {
         deployment: { replicas },
         podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
       },
-      dependsOn: [namespace.namespace, ...props.dependsOn],
+      dependsOn: [namespace.ready, ...props.dependsOn],
     }).release;
   }
 

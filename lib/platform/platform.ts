@@ -46,7 +46,11 @@ export class Platform extends Construct {
     this.gateway = spec.platform.ingress === "envoy-gateway" ? new EnvoyGateway(this, "Gateway", common) : undefined;
     this.certManager = new CertManager(this, "CertManager", { ...common, gatewayApi: this.gateway?.release });
     this.secrets = new ExternalSecrets(this, "ExternalSecrets", common);
-    this.policy = new PolicyEngine(this, "Policy", { ...common, engine: spec.platform.policy });
+    this.policy = new PolicyEngine(this, "Policy", {
+      ...common,
+      engine: spec.platform.policy,
+      ruleCrds: [this.certManager.release, this.secrets.release],
+    });
 
     this.tenants = spec.platform.tenants.map(
       (tenant) =>
@@ -54,7 +58,7 @@ export class Platform extends Construct {
           tenant,
           deployment,
           openshift: target.openshift,
-          networkCidrs: [spec.network.cidr, ...spec.network.peers.flatMap((p) => p.cidrs)],
+          egress: [...target.tenantEgress, ...spec.network.peers.flatMap((p) => p.cidrs.map((cidr) => ({ cidr })))],
           ingressFrom: this.gateway
             ? { namespaces: [EnvoyGateway.NAMESPACE], cidrs: [] }
             : { namespaces: [], cidrs: target.loadBalancerSources },

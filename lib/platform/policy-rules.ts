@@ -1,7 +1,9 @@
 /**
  * The baseline every tenant namespace enforces, beyond Pod Security `restricted`
  * (which the namespace labels already enforce): images pinned to a version, resources
- * declared so quotas and scheduling work, and no Service `externalIPs` (CVE-2020-8554).
+ * declared so quotas and scheduling work, no Service `externalIPs` (CVE-2020-8554), no
+ * namespaced SecretStore (it would borrow the External Secrets controller's cloud
+ * identity) and no CA certificates from the platform's issuers.
  * Written once in CEL, so Kyverno's ValidatingPolicy and Gatekeeper's
  * K8sNativeValidation templates enforce the same rules.
  */
@@ -47,6 +49,25 @@ export const BASELINE_RULES: BaselineRule[] = [
     match: { apiGroups: [""], apiVersions: ["v1"], resources: ["services"], kinds: ["Service"] },
     expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
     message: "Services may not set spec.externalIPs",
+  },
+  {
+    name: "disallow-secret-stores",
+    description: "Tenants may not define SecretStores: one without credentials would act as the External Secrets controller's own cloud identity.",
+    match: { apiGroups: ["external-secrets.io"], apiVersions: ["v1"], resources: ["secretstores"], kinds: ["SecretStore"] },
+    expression: "false",
+    message: "SecretStores are managed by the platform; use the stores it provides",
+  },
+  {
+    name: "disallow-ca-certificates",
+    description: "Certificates tenants request may not be CAs: a CA signed by the internal CA could sign for any name the cluster trusts.",
+    match: {
+      apiGroups: ["cert-manager.io"],
+      apiVersions: ["v1"],
+      resources: ["certificates", "certificaterequests"],
+      kinds: ["Certificate", "CertificateRequest"],
+    },
+    expression: "!has(object.spec.isCA) || !object.spec.isCA",
+    message: "certificates in tenant namespaces may not set isCA",
   },
 ];
 

@@ -14,6 +14,8 @@ export interface PolicyEngineProps {
   /** Three admission replicas (the engines' HA minimum). @default false */
   readonly highAvailability?: boolean;
   readonly dependsOn: ITerraformDependable[];
+  /** The releases installing the CRDs some rules match (cert-manager's, External Secrets'). */
+  readonly ruleCrds: ITerraformDependable[];
 }
 
 /** Tenant namespaces carry the tenant label; the baseline applies there only. */
@@ -41,8 +43,11 @@ export class PolicyEngine extends Construct {
       component: "policy",
       podSecurity: "restricted",
       openshift: props.target.openshift,
+      // Gatekeeper's webhook skips its own namespace by this label (its post-install job
+      // would otherwise add it, and every plan would take it away again).
+      labels: engine === "gatekeeper" ? { "admission.gatekeeper.sh/ignore": "no-self-managing" } : undefined,
     });
-    const dependsOn = [namespace.namespace, ...props.dependsOn];
+    const dependsOn = [namespace.ready, ...props.dependsOn];
     const ha = props.highAvailability ?? false;
 
     if (engine === "kyverno") {
@@ -74,7 +79,7 @@ export class PolicyEngine extends Construct {
             validations: [{ expression: rule.expression, message: rule.message }],
           },
         })),
-        dependsOn: [this.release],
+        dependsOn: [this.release, ...props.ruleCrds],
       }).release;
       return;
     }
@@ -82,7 +87,7 @@ export class PolicyEngine extends Construct {
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.gatekeeper,
       namespace: namespaceName,
-      values: { replicas: ha ? 3 : 1, auditInterval: 60, constraintViolationsLimit: 50 },
+      values: { replicas: ha ? 3 : 1, auditInterval: 60, constraintViolationsLimit: 50, postInstall: { labelNamespace: { enabled: false } } },
       dependsOn,
     }).release;
     const templates = new Manifests(this, "Templates", {
@@ -117,7 +122,7 @@ export class PolicyEngine extends Construct {
           match: { kinds: [{ apiGroups: rule.match.apiGroups, kinds: rule.match.kinds }], namespaceSelector: TENANT_NAMESPACES },
         },
       })),
-      dependsOn: [templates],
+      dependsOn: [templates, ...props.ruleCrds],
     }).release;
   }
 }

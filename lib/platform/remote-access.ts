@@ -44,7 +44,7 @@ export class RemoteAccessConnector extends Construct {
       name: "twingate-connector-tokens",
       remoteKey: props.remoteAccess.tokens.secretRef,
       properties: TOKEN_KEYS,
-      dependsOn: [namespace.namespace],
+      dependsOn: [namespace.ready],
     });
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.twingateConnector,
@@ -52,10 +52,8 @@ export class RemoteAccessConnector extends Construct {
       namespace: RemoteAccessConnector.NAMESPACE,
       values: {
         connector: { network: props.remoteAccess.network, existingSecret: "twingate-connector-tokens", logLevel: "info" },
-        // The chart pins user id 65532; OpenShift's restricted-v2 SCC assigns its own.
-        ...(props.target.openshift ? { securityContext: { runAsUser: null } } : {}),
       },
-      dependsOn: [tokens, ...props.dependsOn],
+      dependsOn: [namespace.ready, tokens, ...props.dependsOn],
     }).release;
   }
 }

@@ -26,6 +26,12 @@ export interface Binding<T> {
   readonly config: T;
 }
 
+/** A range tenant pods may reach, on any port or on the ports listed. */
+export interface TenantEgress {
+  readonly cidr: string;
+  readonly ports?: { readonly port: number; readonly protocol: "TCP" | "UDP" }[];
+}
+
 /** How the gateway's Service is exposed on this target. */
 export interface GatewayService {
   readonly type: "LoadBalancer" | "NodePort";
@@ -65,6 +71,13 @@ export interface IPlatformTarget {
    * sends traffic in.
    */
   readonly loadBalancerSources: string[];
+
+  /**
+   * Where in the network tenant pods may connect (their NetworkPolicies' egress): the
+   * subnets of data stores and private endpoints, never a range pods live in (that
+   * allow would reach other tenants' pods). `ports` limits a range to a service.
+   */
+  readonly tenantEgress: TenantEgress[];
 
   /** True when the cluster lacks a metrics API (EKS, plain Kubernetes): metrics-server is installed. */
   readonly needsMetricsServer: boolean;

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import type { TenantSpec } from "../config/cluster";
 import { PRIVATE_RANGES } from "../core/cidr";
 import { PlatformNamespace, platformLabels } from "./namespaces";
+import type { TenantEgress } from "./target";
 
 /** The label that marks a tenant namespace: policies and gateways select on it. */
 export const TENANT_LABEL = "cdktf-byoc/tenant";
@@ -21,8 +22,8 @@ export interface TenantProps {
   readonly tenant: TenantSpec;
   readonly deployment: string;
   readonly openshift: boolean;
-  /** The deployment's network and site-to-site peer ranges: data stores and partners live there. */
-  readonly networkCidrs: string[];
+  /** Ranges the tenant may reach besides the internet: data stores, endpoints, site-to-site peers. */
+  readonly egress: TenantEgress[];
   readonly ingressFrom: TenantIngressSources;
 }
 
@@ -35,8 +36,8 @@ const CONTAINER_DEFAULTS = {
 /**
  * A namespace for the product: Pod Security `restricted` enforced, a ResourceQuota and
  * LimitRange from the spec, and NetworkPolicies that deny everything and then allow
- * the namespace itself, DNS, the gateway, the deployment's network (data stores,
- * peers) and, unless turned off, HTTPS to the internet. Tenants get no LoadBalancer
+ * the namespace itself, DNS, the gateway, the data stores' and endpoints' ranges, the
+ * site-to-site peers and, unless turned off, HTTPS to the internet. Tenants get no LoadBalancer
  * or NodePort Services: traffic enters through the gateway.
  */
 export class Tenant extends Construct {
@@ -52,6 +53,7 @@ export class Tenant extends Construct {
       podSecurity: "restricted",
       openshift: props.openshift,
       labels: { [TENANT_LABEL]: tenant.name },
+      sccGrant: false,
     });
     const metadata = (name: string) => ({
       name,
@@ -113,7 +115,10 @@ export class Tenant extends Construct {
     policy("AllowNetwork", "allow-to-network", {
       podSelector: everyPod,
       policyTypes: ["Egress"],
-      egress: [{ to: props.networkCidrs.map((cidr) => ({ ipBlock: { cidr } })) }],
+      egress: props.egress.map(({ cidr, ports }) => ({
+        to: [{ ipBlock: { cidr } }],
+        ports: ports?.map((p) => ({ port: String(p.port), protocol: p.protocol })),
+      })),
     });
     if (tenant.internetEgress) {
       policy("AllowInternetHttps", "allow-internet-https", {

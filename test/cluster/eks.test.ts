@@ -212,6 +212,14 @@ describe("EksCluster", () => {
     expect(nodeEgress(withConnector)).toHaveLength(4);
   });
 
+  test("with a GitOps repository over SSH, nodes also reach TCP 22; over HTTPS they do not", async () => {
+    const gitops = (repo: string) => ({ ...spec(), platform: { tenants: [{ name: "app", cpu: "4", memory: "8Gi" }], gitops: { repo } } });
+    const { infra: ssh } = await synth(gitops("git@git.example.com:acme/deploy.git"));
+    expect(nodeEgress(ssh)).toContainEqual(["0.0.0.0/0", "tcp", 22, 22]);
+    const { infra: https } = await synth(gitops("https://git.example.com/acme/deploy.git"));
+    expect(nodeEgress(https)).toEqual(nodeEgress(infra));
+  });
+
   test("node ingress: the control plane's ports from its group, and node to node", () => {
     const nodes = sg("acme-eks-nodes");
     expect(nodes.tags["karpenter.sh/discovery"]).toBe("acme-cluster");

@@ -36,8 +36,9 @@ describe("cluster, platform and remote-access defaults", () => {
     expect(spec.target).toMatchObject({ distribution: "kubernetes", loadBalancer: "nodeport" });
   });
 
-  test("the ingress defaults to the cloud's own controller on aws and gcp, Envoy Gateway elsewhere", () => {
-    expect(parseSpec(aws).platform.ingress).toBe("aws-load-balancer-controller");
+  test("the ingress defaults to GKE Gateway on gcp, Envoy Gateway elsewhere", () => {
+    expect(parseSpec(aws).platform.ingress).toBe("envoy-gateway");
+    expect(parseSpec({ ...aws, platform: { ingress: "aws-load-balancer-controller" } }).platform.ingress).toBe("aws-load-balancer-controller");
     expect(parseSpec(gcp).platform.ingress).toBe("gke-gateway");
     expect(parseSpec(azure).platform.ingress).toBe("envoy-gateway");
     expect(parseSpec(onprem).platform.ingress).toBe("envoy-gateway");
@@ -93,6 +94,7 @@ describe("a bad cluster, platform or remote-access section is rejected with the 
     ["an unknown distribution", { name: "acme", target: { cloud: "onprem", distribution: "rancher" } }, 'target.distribution: expected one of "kubernetes", "openshift", "vmware" (got "rancher")'],
     ["the AWS controller on gcp", { ...gcp, platform: { ingress: "aws-load-balancer-controller" } }, 'platform.ingress: "aws-load-balancer-controller" runs on aws only; use "envoy-gateway" on gcp (got "aws-load-balancer-controller")'],
     ["ingress-nginx", { ...aws, platform: { ingress: "ingress-nginx" } }, 'platform.ingress: expected one of "envoy-gateway", "aws-load-balancer-controller", "gke-gateway" (got "ingress-nginx")'],
+    ["Gatekeeper next to AKS's Azure Policy", { ...azure, platform: { policy: "gatekeeper" } }, 'platform.policy: azure runs Gatekeeper as its Azure Policy add-on, which cannot share the cluster with another; use "kyverno" (got "gatekeeper")'],
     ["an unknown policy engine", { ...aws, platform: { policy: "opa" } }, 'platform.policy: expected one of "kyverno", "gatekeeper" (got "opa")'],
     ["a tenant named after a platform namespace", { ...aws, platform: { tenants: [{ ...tenant, name: "argocd" }] } }, 'platform.tenants[0].name: is a namespace the platform or Kubernetes uses; pick another name (got "argocd")'],
     ["two tenants with one name", { ...aws, platform: { tenants: [tenant, tenant] } }, 'platform.tenants[1].name: another tenant has this name; tenant names must be unique (got "app")'],

@@ -1,13 +1,17 @@
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { synth } from "../support/synth";
 
 const aws = { name: "acme", target: { cloud: "aws", region: "us-west-2" } };
 
 describe("state backends", () => {
-  test("local by default, one file per stack", async () => {
+  test("local by default, one file per stack in the working directory, which the platform stack reads the infra state from", async () => {
     const { infra, platform } = await synth(aws);
-    expect(infra.json.terraform.backend).toEqual({ local: { path: "terraform.acme-aws-infra.tfstate" } });
-    expect(platform.json.terraform.backend).toEqual({ local: { path: "terraform.acme-aws-platform.tfstate" } });
+    const here = (file: string) => join(process.cwd(), file);
+    expect(infra.json.terraform.backend).toEqual({ local: { path: here("terraform.acme-aws-infra.tfstate") } });
+    expect(platform.json.terraform.backend).toEqual({ local: { path: here("terraform.acme-aws-platform.tfstate") } });
+    const [remote] = Object.values<{ backend: string; config: { path: string } }>(platform.json.data.terraform_remote_state);
+    expect(remote).toMatchObject({ backend: "local", config: { path: here("terraform.acme-aws-infra.tfstate") } });
   });
 
   test("s3: encrypted, locked with S3's lock file, a key per stack", async () => {

@@ -58,7 +58,7 @@ describe("AwsPlatformTarget", () => {
     const cluster = infra.resource("aws_eks_cluster");
     const state = platform.data("terraform_remote_state");
     expect(state.map((s) => s.tfAddress)).toEqual(["data.terraform_remote_state.cross-stack-reference-input-acme-aws-infra"]);
-    expect(state[0]).toMatchObject({ backend: "local", config: { path: "terraform.acme-aws-infra.tfstate" } });
+    expect(state[0]).toMatchObject({ backend: "local", config: { path: `${process.cwd()}/terraform.acme-aws-infra.tfstate` } });
     const exec = {
       api_version: "client.authentication.k8s.io/v1beta1",
       command: "aws",
@@ -181,7 +181,24 @@ describe("AwsPlatformTarget", () => {
     });
     expect(target.needsMetricsServer).toBe(true);
     expect(target.openshift).toBe(false);
-    expect(target.loadBalancerSources).toEqual(["10.42.0.0/16"]);
+    // The default gateway is Envoy: tenants admit it by namespace, not the VPC's addresses.
+    expect(target.loadBalancerSources).toEqual([]);
     expect(target.cluster.distribution).toBe("eks");
+  });
+
+  test("tenants reach the data subnets on any port and the endpoints' subnets (their own) on HTTPS only", () => {
+    expect(target.tenantEgress).toEqual([
+      { cidr: "10.42.224.0/22" },
+      { cidr: "10.42.228.0/22" },
+      { cidr: "10.42.232.0/22" },
+      { cidr: "10.42.0.0/19", ports: [{ port: 443, protocol: "TCP" }] },
+      { cidr: "10.42.32.0/19", ports: [{ port: 443, protocol: "TCP" }] },
+      { cidr: "10.42.64.0/19", ports: [{ port: 443, protocol: "TCP" }] },
+    ]);
+  });
+
+  test("with the ALB controller as the ingress, tenants admit the VPC (ALB targets share the pods' subnets)", async () => {
+    const { target: alb } = await synthTarget(spec({ platform: { ingress: "aws-load-balancer-controller" } }));
+    expect(alb.loadBalancerSources).toEqual(["10.42.0.0/16"]);
   });
 });

@@ -117,7 +117,10 @@ describe("GcpPlatformTarget", () => {
     expect(target.needsMetricsServer).toBe(false);
     expect(target.openshift).toBe(false);
     expect(target.prerequisites).toEqual([]);
-    expect(target.loadBalancerSources).toEqual(["10.80.0.0/16", "35.191.0.0/16", "130.211.0.0/22"]);
+    // Google's front ends and health checks only: the VPC holds the pods' range.
+    expect(target.loadBalancerSources).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
+    // Tenants reach Cloud SQL and Memorystore in the private service access range, not the VPC.
+    expect(target.tenantEgress).toEqual([{ cidr: "10.80.32.0/20" }]);
     expect(platform.resources("helm_release").map((r) => r.chart)).not.toContain("metrics-server");
   });
 

@@ -55,12 +55,18 @@ describe("Platform on an existing cluster", () => {
     const { values } = chart(platform, "cert-manager");
     expect(values.crds).toEqual({ enabled: true, keep: true });
     expect([values.replicaCount, values.webhook.replicaCount, values.cainjector.replicaCount]).toEqual([2, 2, 2]);
-    expect(values.config.gatewayAPI.enabled).toBe(true);
+    // The controller decodes its config strictly: the field is enableGatewayAPI.
+    expect(values.config).toEqual({ apiVersion: "controller.config.cert-manager.io/v1alpha1", kind: "ControllerConfiguration", enableGatewayAPI: true });
+    expect(values.dns01RecursiveNameserversOnly).toBe(true);
+    expect(values.dns01RecursiveNameservers).toMatch(/^https:\/\//);
   });
 
   test("the internal CA is a self-signed root whose key rotates; without a DNS provider there is no ACME issuer", () => {
     const ca = object(platform, "Certificate", "internal-ca").object;
-    expect(ca.spec).toMatchObject({ isCA: true, secretName: "internal-ca", issuerRef: { name: "selfsigned", kind: "ClusterIssuer" } });
+    expect(ca.spec).toMatchObject({ isCA: true, secretName: "internal-ca", issuerRef: { name: "selfsigned", kind: "Issuer" } });
+    // Self-signing is a namespaced issuer: no tenant can use it.
+    expect(object(platform, "Issuer", "selfsigned").object.metadata.namespace).toBe("cert-manager");
+    expect(() => object(platform, "ClusterIssuer", "selfsigned")).toThrow(/found 0/);
     expect(ca.spec.privateKey.rotationPolicy).toBe("Always");
     expect(object(platform, "ClusterIssuer", "internal-ca").object.spec).toEqual({ ca: { secretName: "internal-ca" } });
     expect(() => object(platform, "ClusterIssuer", "letsencrypt")).toThrow(/found 0/);
@@ -72,6 +78,10 @@ describe("Platform on an existing cluster", () => {
     expect(values.serviceAccount.name).toBe("external-secrets");
     const store = object(platform, "ClusterSecretStore", "secret-manager").object;
     expect(store.apiVersion).toBe("external-secrets.io/v1");
+    // The platform's secrets are for the platform's namespaces, never a tenant's.
+    expect(store.spec.conditions).toEqual([
+      { namespaceSelector: { matchLabels: { "app.kubernetes.io/managed-by": "cdktf-byoc" }, matchExpressions: [{ key: "cdktf-byoc/tenant", operator: "DoesNotExist" }] } },
+    ]);
     expect(store.spec.provider.vault).toEqual({
       server: vault.server,
       path: "secret",
@@ -100,7 +110,9 @@ describe("Platform on an existing cluster", () => {
     expect(project.spec.sourceRepos).toEqual(["https://git.example.com/initech/deploy.git"]);
     expect(project.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual(["app", "batch"]);
     expect(project.spec.clusterResourceWhitelist).toEqual([]);
-    expect(project.spec.namespaceResourceBlacklist).toEqual(expect.arrayContaining([{ group: "networking.k8s.io", kind: "NetworkPolicy" }, { group: "", kind: "ResourceQuota" }]));
+    expect(project.spec.namespaceResourceBlacklist).toEqual(
+      expect.arrayContaining([{ group: "networking.k8s.io", kind: "NetworkPolicy" }, { group: "", kind: "ResourceQuota" }, { group: "external-secrets.io", kind: "SecretStore" }]),
+    );
     const app = object(platform, "Application", "initech").object;
     expect(app.spec.source).toEqual({ repoURL: "https://git.example.com/initech/deploy.git", path: "envs/prod", targetRevision: "HEAD" });
     expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
@@ -214,7 +226,10 @@ describe("OpenShift", () => {
   beforeAll(async () => {
     ({ platform } = await synth(
       onprem(
-        { platform: { secretStore: { vault } }, vpn: { remoteAccess: { provider: "twingate", network: "initech", tokens: { secretRef: "tw" } } } },
+        {
+          platform: { policy: "gatekeeper", secretStore: { vault }, tenants: [tenant] },
+          vpn: { remoteAccess: { provider: "twingate", network: "initech", tokens: { secretRef: "tw" } } },
+        },
         { distribution: "openshift", loadBalancer: "provided" },
       ),
     ));
@@ -226,11 +241,21 @@ describe("OpenShift", () => {
     }
   });
 
-  test("charts drop their fixed user ids, which the restricted-v2 SCC refuses", () => {
-    expect(chart(platform, "argo-cd").values.openshift.enabled).toBe(true);
-    expect(chart(platform, "argo-cd").values.redis.securityContext.runAsUser).toBeNull();
-    expect(chart(platform, "connector").values.securityContext.runAsUser).toBeNull();
-    expect(chart(platform, "external-secrets").values.global.compatibility.openshift.adaptSecurityContext).toBe("auto");
+  test("add-on namespaces admit their charts' fixed non-root user ids through nonroot-v2; tenants keep restricted-v2", () => {
+    const bindings = platform.resources("kubernetes_role_binding_v1");
+    const namespaces = platform.resources("kubernetes_namespace_v1").filter((n) => n.metadata.labels["pod-security.kubernetes.io/enforce"] === "restricted");
+    const tenants = namespaces.filter((n) => n.metadata.labels["cdktf-byoc/tenant"]);
+    expect(tenants.length).toBe(1);
+    expect(bindings).toHaveLength(namespaces.length - tenants.length);
+    for (const b of bindings) {
+      expect(b.role_ref).toEqual({ api_group: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:openshift:scc:nonroot-v2" });
+      expect(b.subject[0].name).toMatch(/^system:serviceaccounts:[a-z-]+$/);
+    }
+    // Every chart waits for its namespace's grant, or its pods would be refused.
+    for (const name of ["argo-cd", "cert-manager", "external-secrets", "gatekeeper", "connector"]) {
+      const release = chart(platform, name);
+      expect(bindings.filter((b) => release.block.depends_on.includes(b.tfAddress)), name).toHaveLength(1);
+    }
   });
 
   test("OpenShift's own metrics API is used: no metrics-server", () => {

@@ -62,6 +62,21 @@ describe("restrict-external-ips", () => {
   });
 });
 
+describe("disallow-secret-stores", () => {
+  test("no SecretStore is admitted in a tenant namespace", () => {
+    expect(rule("disallow-secret-stores")({ spec: { provider: { aws: { service: "SecretsManager" } } } })).toBe(false);
+  });
+});
+
+describe("disallow-ca-certificates", () => {
+  const admits = rule("disallow-ca-certificates");
+  test("a leaf certificate is admitted; a CA is refused", () => {
+    expect(admits({ spec: { dnsNames: ["app.example.com"], issuerRef: { name: "internal-ca", kind: "ClusterIssuer" } } })).toBe(true);
+    expect(admits({ spec: { isCA: false, issuerRef: { name: "internal-ca" } } })).toBe(true);
+    expect(admits({ spec: { isCA: true, commonName: "evil CA", issuerRef: { name: "internal-ca" } } })).toBe(false);
+  });
+});
+
 test("Gatekeeper constraint kinds are PascalCase and unique", () => {
   const kinds = BASELINE_RULES.map(constraintKind);
   expect(kinds).toContain("ByocRequirePinnedImages");

@@ -11,7 +11,8 @@ import { setComponent } from "../../core/tags";
 import type { AwsDns } from "../../dns/aws";
 import type { AwsNetwork } from "../../network/aws";
 import { platformLabels } from "../namespaces";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, WorkloadIdentity } from "../target";
+import { awsPlan } from "../../network/plan";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "../target";
 
 export interface AwsPlatformTargetProps {
   readonly spec: DeploymentSpec;
@@ -42,6 +43,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   readonly karpenter: KarpenterRelease;
   readonly loadBalancerController: AwsLoadBalancerController;
   readonly loadBalancerSources: string[];
+  readonly tenantEgress: TenantEgress[];
   readonly needsMetricsServer = true;
   readonly openshift = false;
   readonly gatewayService: GatewayService = {
@@ -78,8 +80,16 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,
     });
-    // The controller's NLBs reach pods (ip targets) from inside the VPC.
+    // ALBs with ip targets reach pods from their subnets, which pods share: tenants that
+    // take traffic from them admit the VPC (the Envoy gateway, the default, avoids that).
     this.loadBalancerSources = props.spec.platform.ingress === "aws-load-balancer-controller" ? [props.network.cidr] : [];
+    // Data subnets hold the data stores; interface endpoints sit in the pods' own
+    // private subnets, so those are reachable on HTTPS only.
+    const plan = awsPlan(props.network.cidr, props.network.zones);
+    this.tenantEgress = [
+      ...Object.values(plan.data).map((cidr) => ({ cidr })),
+      ...Object.values(plan.private).map((cidr) => ({ cidr, ports: [{ port: 443, protocol: "TCP" as const }] })),
+    ];
     this.prerequisites = [
       this.loadBalancerController.chart.release,
       this.karpenter.controller.release,

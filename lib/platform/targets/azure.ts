@@ -7,7 +7,8 @@ import type { DeploymentSpec } from "../../config/spec";
 import type { AzureKeys } from "../../data/keys/azure";
 import { setComponent } from "../../core/tags";
 import type { AzureDns } from "../../dns/azure";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef } from "../target";
+import { azurePlan } from "../../network/plan";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
 
 export interface AzurePlatformTargetProps {
   readonly spec: DeploymentSpec;
@@ -33,6 +34,7 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
   };
   /** Only the Envoy gateway sends traffic into tenant namespaces; Azure's load balancer reaches the gateway, not the tenants. */
   readonly loadBalancerSources: string[] = [];
+  readonly tenantEgress: TenantEgress[];
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
@@ -43,6 +45,10 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     setComponent(this, "platform");
     this.cluster = props.cluster;
     this.props = props;
+    // Pods live in the overlay range, outside the VNet: the private endpoints and the
+    // database subnet are what tenants reach.
+    const plan = azurePlan(props.spec.network.cidr);
+    this.tenantEgress = [{ cidr: plan.privateEndpoints }, { cidr: plan.database }];
   }
 
   /** The vault External Secrets reads: the spec's `target.keyVaultId`, else the deployment's own. */

@@ -10,7 +10,8 @@ import type { GkeCluster } from "../../cluster/gke";
 import type { DeploymentSpec } from "../../config/spec";
 import { clusterSecretPrefix } from "../../config/validate-cluster";
 import { platformLabels } from "../namespaces";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef } from "../target";
+import { gcpPlan } from "../../network/plan";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
 
 export interface GcpPlatformTargetProps {
   readonly spec: DeploymentSpec;
@@ -39,6 +40,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
     annotations: { "networking.gke.io/load-balancer-type": "Internal" },
   };
   readonly loadBalancerSources: string[];
+  readonly tenantEgress: TenantEgress[];
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
@@ -58,8 +60,13 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
     this.publicZone = props.publicZone;
     this.projectNumber = new DataGoogleProject(this, "Project", { projectId: project }).number;
     this.secretManagerApi = new ProjectService(this, "Api-secretmanager", { project, service: "secretmanager.googleapis.com", disableOnDestroy: false });
-    // GKE Gateway's load balancers proxy from Google's front ends (external) or the VPC's proxy-only subnet (internal).
-    this.loadBalancerSources = spec.platform.ingress === "gke-gateway" ? [spec.network.cidr, ...GOOGLE_FRONT_ENDS] : [];
+    // GKE Gateway's external load balancers and health checks come from Google's front
+    // ends. Internal classes proxy from a proxy-only subnet, which the network does not
+    // create: whoever adds one adds its range here. The VPC itself is not admitted: the
+    // pods' range lies inside it.
+    this.loadBalancerSources = spec.platform.ingress === "gke-gateway" ? [...GOOGLE_FRONT_ENDS] : [];
+    // Cloud SQL and Memorystore answer from the private service access range.
+    this.tenantEgress = [{ cidr: gcpPlan(spec.network.cidr).privateServices }];
 
     // GKE's standard-rwo uses Google-managed keys; the newest default StorageClass wins (Kubernetes 1.26+).
     new StorageClassV1(this, "EncryptedStorageClass", {

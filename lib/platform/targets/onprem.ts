@@ -6,7 +6,7 @@ import type { ExistingCluster } from "../../cluster/existing";
 import { HelmChart, Manifests } from "../../core/helm";
 import { CHARTS } from "../charts";
 import { PlatformNamespace, platformLabels } from "../namespaces";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef } from "../target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
 
 export interface OnpremPlatformTargetProps {
   readonly spec: DeploymentSpec;
@@ -27,6 +27,8 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
   readonly openshift: boolean;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly loadBalancerSources: string[] = [];
+  /** The declared node network: where the cluster's neighbours (databases, services) live; pods use the cluster's own range. */
+  readonly tenantEgress: TenantEgress[];
   private readonly spec: DeploymentSpec;
 
   constructor(scope: Construct, id: string, props: OnpremPlatformTargetProps) {
@@ -35,6 +37,7 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
     if (spec.target.cloud !== "onprem") throw new Error(`OnpremPlatformTarget needs an onprem target, got ${spec.target.cloud}`);
     this.spec = spec;
     this.cluster = cluster;
+    this.tenantEgress = [{ cidr: spec.network.cidr }];
     this.openshift = cluster.distribution === "openshift";
     // OpenShift and vSphere Kubernetes ship a metrics API; other clusters need metrics-server.
     this.needsMetricsServer = cluster.distribution === "kubernetes";
@@ -87,7 +90,7 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
       namespace: "metallb-system",
       // L2 only: the FRR-based BGP speaker is not needed.
       values: { frrk8s: { enabled: false }, speaker: { frr: { enabled: false } } },
-      dependsOn: [namespace.namespace],
+      dependsOn: [namespace.ready],
     }).release;
     const labels = platformLabels(this.spec.name, "load-balancer");
     return new Manifests(this, "MetallbPool", {
