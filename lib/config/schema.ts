@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isPublicAddress } from "../core/cidr";
 import { Cluster, Platform, Vpn } from "./cluster";
+import { Data } from "./data";
 import { accepted, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
 
@@ -197,6 +198,7 @@ export const SpecSchema = z
     vpn: Vpn,
     cluster: Cluster,
     platform: Platform,
+    data: Data,
   })
   .strict()
   .superRefine(validateSpec, { when: (payload) => typeof payload.value === "object" && payload.value !== null });

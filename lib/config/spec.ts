@@ -12,7 +12,29 @@ import { AUTOSCALING } from "./validate-cluster";
  * that depend on other fields (zones from the region, NAT from the tier, the private
  * zone from the domain) are filled here, once.
  */
-export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform"> {
+/** The data layer with the tier's sizes filled in; a store that is off is undefined. */
+export interface DataSpec {
+  readonly postgres?: {
+    readonly version: string;
+    readonly instanceClass: string;
+    readonly storageGb: number;
+    readonly maxStorageGb: number;
+    readonly ha: boolean;
+    readonly backupDays: number;
+  };
+  readonly documents?: { readonly instanceClass?: string; readonly instances: number };
+  readonly redis?: { readonly nodeType: string; readonly ha: boolean };
+  readonly buckets: string[];
+  /** Days each bucket keeps objects; a bucket missing here keeps them. */
+  readonly retentionDays: Record<string, number>;
+  /** Present when backups are copied to another region (`region` unset on azure: the pair). */
+  readonly disasterRecovery?: { readonly region?: string };
+  readonly objectStore?: ParsedSpec["data"]["objectStore"];
+  /** Deletion protection, prevent_destroy and final snapshots. */
+  readonly protection: boolean;
+}
+
+export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data"> {
   readonly network: Omit<ParsedSpec["network"], "zones" | "natGateways" | "endpoints"> & {
     /** Zone names, in the region's order; empty on-prem and in Azure regions without zones. */
     readonly zones: string[];
@@ -36,6 +58,7 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
   readonly platform: Omit<ParsedSpec["platform"], "ingress"> & {
     readonly ingress: "envoy-gateway" | "aws-load-balancer-controller" | "gke-gateway";
   };
+  readonly data: DataSpec;
 }
 
 export type Target = DeploymentSpec["target"];
@@ -77,7 +100,9 @@ export function loadSpec(path: string): DeploymentSpec {
 }
 
 function resolve(spec: ParsedSpec): DeploymentSpec {
-  const { target, network, dns, cluster, platform } = spec;
+  const { target, network, dns, cluster, platform, data } = spec;
+  const sizes = TIERS[spec.tier].data;
+  const cloud = target.cloud;
   let zones: string[] = [];
   if (target.cloud !== "onprem") {
     const known = knownZones(target.cloud, target.region) ?? [];
@@ -111,6 +136,27 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
             },
             autoscaling: cluster.autoscaling ?? AUTOSCALING[target.cloud][0],
           }),
+    },
+    data: {
+      postgres: data.postgres.enabled
+        ? {
+            version: data.postgres.version,
+            instanceClass: data.postgres.instanceClass ?? sizes.postgres.instanceClass[cloud],
+            storageGb: data.postgres.storageGb ?? sizes.postgres.storageGb,
+            maxStorageGb: data.postgres.maxStorageGb ?? sizes.postgres.maxStorageGb,
+            ha: data.postgres.ha ?? sizes.postgres.ha,
+            backupDays: data.postgres.backupDays ?? sizes.postgres.backupDays,
+          }
+        : undefined,
+      documents: data.documents.enabled
+        ? { instanceClass: data.documents.instanceClass ?? sizes.documents.instanceClass[cloud], instances: sizes.documents.instances }
+        : undefined,
+      redis: data.redis.enabled ? { nodeType: data.redis.nodeType ?? sizes.redis.nodeType[cloud], ha: data.redis.ha ?? sizes.redis.ha } : undefined,
+      buckets: data.buckets,
+      retentionDays: data.retentionDays,
+      disasterRecovery: data.disasterRecovery?.crossRegionBackups ? { region: data.disasterRecovery.region } : undefined,
+      objectStore: data.objectStore,
+      protection: data.protection === "enabled",
     },
     platform: {
       ...platform,

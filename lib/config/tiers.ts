@@ -14,9 +14,24 @@ export interface NodePoolSize {
   readonly diskGb: number;
 }
 
+/** Data-store sizes of a tier; instance classes per cloud (on-prem: CPU/memory per instance). */
+export interface DataSizes {
+  readonly postgres: {
+    readonly instanceClass: Record<Cloud | "onprem", string>;
+    readonly storageGb: number;
+    readonly maxStorageGb: number;
+    readonly ha: boolean;
+    readonly backupDays: number;
+  };
+  readonly redis: { readonly nodeType: Record<Cloud | "onprem", string>; readonly ha: boolean };
+  /** GCP's Firestore is serverless: no class. */
+  readonly documents: { readonly instanceClass: Partial<Record<Cloud | "onprem", string>>; readonly instances: number };
+}
+
 export interface TierDefaults {
   /** NAT gateways on AWS: one shared (cheaper, one zone's outage cuts egress) or one per zone. */
   readonly natGateways: "single" | "one-per-zone";
+  readonly data: DataSizes;
   /** Node pools per cloud: `system` runs the add-ons, `workloads` the product. */
   readonly nodePools: Record<Cloud, { readonly system: NodePoolSize; readonly workloads: NodePoolSize }>;
 }
@@ -27,6 +42,12 @@ export interface TierDefaults {
 export const TIERS: Record<Tier, TierDefaults> = {
   small: {
     natGateways: "single",
+    data: {
+      // The seed's db.t3.medium class, on the current (Graviton) generation.
+      postgres: { instanceClass: { aws: "db.t4g.medium", azure: "B_Standard_B2ms", gcp: "db-custom-2-8192", onprem: "2" }, storageGb: 100, maxStorageGb: 1000, ha: false, backupDays: 7 },
+      redis: { nodeType: { aws: "cache.t4g.small", azure: "Balanced_B1", gcp: "1", onprem: "1Gi" }, ha: false },
+      documents: { instanceClass: { aws: "db.t4g.medium", azure: "M30", onprem: "2" }, instances: 1 },
+    },
     nodePools: {
       aws: { system: pool("t3.large", 2, 3), workloads: pool("t3.large", 1, 8) },
       azure: { system: pool("Standard_D2s_v5", 2, 3), workloads: pool("Standard_D4s_v5", 1, 8) },
@@ -35,6 +56,11 @@ export const TIERS: Record<Tier, TierDefaults> = {
   },
   medium: {
     natGateways: "one-per-zone",
+    data: {
+      postgres: { instanceClass: { aws: "db.m7g.large", azure: "GP_Standard_D4ds_v5", gcp: "db-custom-4-16384", onprem: "4" }, storageGb: 200, maxStorageGb: 2000, ha: true, backupDays: 14 },
+      redis: { nodeType: { aws: "cache.m7g.large", azure: "Balanced_B5", gcp: "5", onprem: "4Gi" }, ha: true },
+      documents: { instanceClass: { aws: "db.r6g.large", azure: "M40", onprem: "4" }, instances: 3 },
+    },
     nodePools: {
       aws: { system: pool("m6i.large", 3, 5), workloads: pool("m6i.xlarge", 3, 45) },
       azure: { system: pool("Standard_D4s_v5", 3, 5), workloads: pool("Standard_D8s_v5", 3, 45) },
@@ -43,6 +69,11 @@ export const TIERS: Record<Tier, TierDefaults> = {
   },
   large: {
     natGateways: "one-per-zone",
+    data: {
+      postgres: { instanceClass: { aws: "db.r7g.xlarge", azure: "MO_Standard_E8ds_v5", gcp: "db-custom-8-32768", onprem: "8" }, storageGb: 500, maxStorageGb: 4000, ha: true, backupDays: 35 },
+      redis: { nodeType: { aws: "cache.r7g.xlarge", azure: "MemoryOptimized_M10", gcp: "13", onprem: "8Gi" }, ha: true },
+      documents: { instanceClass: { aws: "db.r6g.xlarge", azure: "M50", onprem: "8" }, instances: 3 },
+    },
     nodePools: {
       aws: { system: pool("m6i.xlarge", 3, 6, 200), workloads: pool("m6i.2xlarge", 6, 200, 200) },
       azure: { system: pool("Standard_D8s_v5", 3, 6, 200), workloads: pool("Standard_D16s_v5", 6, 200, 200) },

@@ -1,3 +1,4 @@
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
@@ -21,6 +22,9 @@ const PLATFORM_NAMESPACES = {
   matchExpressions: [{ key: TENANT_LABEL, operator: "DoesNotExist" }],
 };
 
+/** Tenant namespaces: the data-credentials store serves them only. */
+const TENANT_NAMESPACES = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };
+
 /** A Kubernetes Secret kept in sync with one secret of the target's secret manager. */
 export interface SyncedSecretProps {
   readonly namespace: string;
@@ -37,6 +41,8 @@ export interface SyncedSecretProps {
   readonly template?: { readonly data?: Record<string, string>; readonly labels?: Record<string, string> };
   /** The namespace or release the Secret's namespace comes from. */
   readonly dependsOn: ITerraformDependable[];
+  /** Which store: the platform's or the tenants' data-credentials store. @default the platform's */
+  readonly store?: "platform" | "data";
 }
 
 /**
@@ -50,9 +56,13 @@ export class ExternalSecrets extends Construct {
   static readonly NAMESPACE = "external-secrets";
   static readonly SERVICE_ACCOUNT = "external-secrets";
   static readonly STORE = "secret-manager";
+  /** The tenants' store: the data stores' credentials only, with its own identity. */
+  static readonly DATA_STORE = "data-credentials";
   readonly release: HelmChart["release"];
   /** The store's release; undefined when the target has no secret manager. */
   readonly store?: Manifests["release"];
+  /** The tenants' data-credentials store; undefined when no data store has credentials. */
+  readonly dataStore?: Manifests["release"];
   private readonly deployment: string;
 
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
@@ -87,6 +97,35 @@ export class ExternalSecrets extends Construct {
       dependsOn: [namespace.ready, ...props.dependsOn, ...(binding?.grants ?? [])],
     }).release;
 
+    const dataSa = { namespace: ExternalSecrets.NAMESPACE, name: ExternalSecrets.DATA_STORE };
+    const data = props.target.dataCredentialsStore(this, dataSa);
+    if (data) {
+      // The service account the store authenticates as: its own identity, not the controller's.
+      const account = new ServiceAccountV1(this, "DataCredentialsServiceAccount", {
+        metadata: {
+          name: dataSa.name,
+          namespace: ExternalSecrets.NAMESPACE,
+          labels: platformLabels(props.deployment, "external-secrets"),
+          annotations: data.identity.serviceAccountAnnotations,
+        },
+        automountServiceAccountToken: false,
+        dependsOn: [namespace.ready],
+      });
+      this.dataStore = new Manifests(this, "DataStore", {
+        name: "data-credentials-store",
+        namespace: ExternalSecrets.NAMESPACE,
+        objects: [
+          {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ClusterSecretStore",
+            metadata: { name: ExternalSecrets.DATA_STORE, labels: platformLabels(props.deployment, "external-secrets") },
+            spec: { provider: data.config, conditions: [{ namespaceSelector: TENANT_NAMESPACES }] },
+          },
+        ],
+        dependsOn: [this.release, account, ...data.grants],
+      }).release;
+    }
+
     if (binding) {
       this.store = new Manifests(this, "Store", {
         name: "cluster-secret-store",
@@ -109,9 +148,11 @@ export class ExternalSecrets extends Construct {
     }
   }
 
-  /** Syncs one secret into a namespace; fails at synth when the target has no store. */
+  /** Syncs one secret into a namespace; fails at synth when the target has no such store. */
   sync(scope: Construct, id: string, props: SyncedSecretProps): Manifests["release"] {
-    if (!this.store) throw new Error(`${props.namespace}/${props.name}: the target has no secret store to sync ${props.remoteKey} from`);
+    const data = props.store === "data";
+    const store = data ? this.dataStore : this.store;
+    if (!store) throw new Error(`${props.namespace}/${props.name}: the target has no secret store to sync ${props.remoteKey} from`);
     const { properties } = props;
     return new Manifests(scope, id, {
       name: `secret-${props.name}`,
@@ -123,7 +164,7 @@ export class ExternalSecrets extends Construct {
           metadata: { name: props.name, namespace: props.namespace, labels: platformLabels(this.deployment, "external-secrets") },
           spec: {
             refreshInterval: "1h",
-            secretStoreRef: { kind: "ClusterSecretStore", name: ExternalSecrets.STORE },
+            secretStoreRef: { kind: "ClusterSecretStore", name: data ? ExternalSecrets.DATA_STORE : ExternalSecrets.STORE },
             target: {
               name: props.name,
               creationPolicy: "Owner",
@@ -137,7 +178,7 @@ export class ExternalSecrets extends Construct {
           },
         },
       ],
-      dependsOn: [this.release, this.store, ...props.dependsOn],
+      dependsOn: [this.release, store, ...props.dependsOn],
     }).release;
   }
 }

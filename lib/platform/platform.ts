@@ -3,6 +3,7 @@ import type { DeploymentSpec } from "../config/spec";
 import { setComponent } from "../core/tags";
 import { ArgoCd } from "./argocd";
 import { CertManager } from "./cert-manager";
+import { DataAccess } from "./data-access";
 import { ExternalSecrets } from "./external-secrets";
 import { EnvoyGateway } from "./gateway";
 import { MetricsServer } from "./metrics-server";
@@ -20,8 +21,9 @@ export interface PlatformProps {
 /**
  * The add-ons every target gets, installed the same way on any cluster: cert-manager
  * with issuers, External Secrets with the target's store, the policy engine and its
- * baseline, tenant namespaces, Argo CD, the Envoy gateway (where chosen), metrics-server
- * (where missing) and the remote-access connector (where configured). Each release
+ * baseline, tenant namespaces with the data layer's endpoints, credentials and bucket
+ * identity, Argo CD, the Envoy gateway (where chosen), metrics-server (where missing)
+ * and the remote-access connector (where configured). Each release
  * depends on the releases whose CRDs or webhooks it uses, and on the target's
  * prerequisites; nothing is ordered by position. Medium and large tiers run two or
  * more replicas of each controller.
@@ -64,6 +66,12 @@ export class Platform extends Construct {
             : { namespaces: [], cidrs: target.loadBalancerSources },
         }),
     );
+    const data = target.data;
+    if (data) {
+      for (const tenant of this.tenants) {
+        new DataAccess(this, `Data-${tenant.namespace.name}`, { deployment, target, data, tenant, secrets: this.secrets });
+      }
+    }
     this.argoCd = new ArgoCd(this, "ArgoCd", {
       ...common,
       gitops: spec.platform.gitops,

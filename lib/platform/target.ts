@@ -1,6 +1,7 @@
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { IKubernetesCluster } from "../cluster/cluster";
+import type { BucketRef, IDataLayer } from "../data/data";
 
 /** A Kubernetes service account, by namespace and name. */
 export interface ServiceAccountRef {
@@ -60,6 +61,24 @@ export interface IPlatformTarget {
    * target manages.
    */
   dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined;
+
+  /** The deployment's data stores and buckets on this target. @default none (no data layer) */
+  readonly data?: IDataLayer;
+
+  /**
+   * The External Secrets store tenant namespaces sync the data stores' credentials
+   * from: read access to exactly the `credentials` secrets of `data` (and of its object
+   * store), nothing else. It authenticates as `sa`, its own identity, never the
+   * controller's. Undefined when no store has credentials.
+   */
+  dataCredentialsStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined;
+
+  /**
+   * A cloud identity for a tenant's workloads (pods running as `sa`) with read and write
+   * access to `buckets` and nothing else. Empty bindings where the object store takes
+   * keys instead (on-prem).
+   */
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined>;
 
   /** How the Envoy gateway's Service is exposed: always internal unless a user says otherwise. */
   readonly gatewayService: GatewayService;

@@ -144,4 +144,13 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
       config: { route53: { region: cluster.region, hostedZoneID: dns.publicZone.zoneId } },
     };
   }
+
+  // Interim until the data layer lands on this target.
+  dataCredentialsStore(): undefined {
+    return undefined;
+  }
+
+  workloadIdentity(): Binding<undefined> {
+    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  }
 }

@@ -125,4 +125,13 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     });
     return { identity: bound.workloadIdentity, grants: [bound.credential, assignment], clientId: bound.identity.clientId };
   }
+
+  // Interim until the data layer lands on this target.
+  dataCredentialsStore(): undefined {
+    return undefined;
+  }
+
+  workloadIdentity(): Binding<undefined> {
+    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  }
 }

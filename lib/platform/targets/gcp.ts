@@ -125,4 +125,13 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
       config: { cloudDNS: { project: this.project, hostedZoneName: zone.name } },
     };
   }
+
+  // Interim until the data layer lands on this target.
+  dataCredentialsStore(): undefined {
+    return undefined;
+  }
+
+  workloadIdentity(): Binding<undefined> {
+    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  }
 }

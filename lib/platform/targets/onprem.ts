@@ -103,4 +103,13 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
       dependsOn: [release],
     }).release;
   }
+
+  // Interim until the data layer lands on this target.
+  dataCredentialsStore(): undefined {
+    return undefined;
+  }
+
+  workloadIdentity(): Binding<undefined> {
+    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  }
 }
