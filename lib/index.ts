@@ -9,22 +9,24 @@
  */
 export type { ClusterConnection, Distribution, ExecCredential, IKubernetesCluster } from "./cluster/cluster";
 export { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, type TenantSpec } from "./config/cluster";
+export { POSTGRES_VERSIONS } from "./config/data";
 export { defaultSpec, TARGET_CLOUDS } from "./config/defaults";
 export { specJsonSchema } from "./config/json-schema";
 export { knownZones } from "./config/regions";
 export { SpecSchema, type PeerSpec, type SpecInput } from "./config/schema";
-export { loadSpec, nodePools, parseSpec, SpecError, type DeploymentSpec, type Target, type TargetCloud } from "./config/spec";
-export { awsVcpus, TIERS, type NodePoolSize, type Tier, type TierDefaults } from "./config/tiers";
+export { loadSpec, nodePools, parseSpec, SpecError, type DataSpec, type DeploymentSpec, type Target, type TargetCloud } from "./config/spec";
+export { awsVcpus, TIERS, type DataSizes, type NodePoolSize, type Tier, type TierDefaults } from "./config/tiers";
 export { configureBackend } from "./core/backend";
 export { Naming } from "./core/naming";
 export { protect } from "./core/protect";
 export { ByocStack, stackName, type StackRole } from "./core/stack";
 export { setComponent, TaggingAspect } from "./core/tags";
+export type { BucketRef, DataStoreConnection, DataStoreKind, IDataLayer, ObjectStoreAccess } from "./data/data";
 export type { IDns } from "./dns/dns";
 export type { INetwork } from "./network/network";
 export { DeclaredNetwork } from "./network/onprem";
 export { awsPlan, azurePlan, gcpPlan } from "./network/plan";
 export { CHARTS, RETIRED_CHARTS } from "./platform/charts";
 export { BASELINE_RULES, type BaselineRule } from "./platform/policy-rules";
-export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, WorkloadIdentity } from "./platform/target";
+export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "./platform/target";
 export { buildStacks } from "../stacks";

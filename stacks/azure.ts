@@ -4,6 +4,7 @@ import { AksCluster } from "../lib/cluster/aks";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
 import { ByocStack } from "../lib/core/stack";
+import { AzureDataLayer } from "../lib/data/azure";
 import { AzureKeys } from "../lib/data/keys/azure";
 import { AzureDns } from "../lib/dns/azure";
 import { AzureNetwork } from "../lib/network/azure";
@@ -11,7 +12,7 @@ import { Platform } from "../lib/platform/platform";
 import { AzurePlatformTarget } from "../lib/platform/targets/azure";
 import { AzureSiteToSiteVpn } from "../lib/vpn/azure";
 
-/** Azure: infra (resource group, VNet, DNS, VPN, Key Vault, AKS) and platform (in-cluster add-ons). */
+/** Azure: infra (resource group, VNet, DNS, VPN, Key Vault, AKS, data stores) and platform (in-cluster add-ons). */
 export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   if (spec.target.cloud !== "azure") throw new Error(`azureStacks needs an azure target, got ${spec.target.cloud}`);
   const target = spec.target;
@@ -22,6 +23,9 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
           resourceGroup: [{ preventDeletionIfContainsResources: true }],
           // A destroyed vault or key stays recoverable (soft delete), never purged by Terraform.
           keyVault: [{ purgeSoftDeleteOnDestroy: false, purgeSoftDeletedKeysOnDestroy: false }],
+          // Storage accounts are closed to their data plane (no public network, no shared
+          // keys); containers and policies go through Azure Resource Manager instead.
+          storage: [{ dataPlaneAvailable: false }],
         },
       ],
       subscriptionId: target.subscriptionId,
@@ -46,11 +50,12 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
   const keys = new AzureKeys(infra, "Keys", { spec, naming, network });
   const cluster = new AksCluster(infra, "Cluster", { spec, naming, network, keys });
   keys.auditTo(cluster.logs.id);
+  const data = new AzureDataLayer(infra, "Data", { spec, naming, network, keys, logsWorkspaceId: cluster.logs.id });
 
   const platform = new ByocStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
-  const platformTarget = new AzurePlatformTarget(platform, "Target", { spec, cluster, keys, dns });
+  const platformTarget = new AzurePlatformTarget(platform, "Target", { spec, cluster, keys, dns, data });
   new Platform(platform, "Platform", { spec, target: platformTarget });
   return [infra, platform];
 }

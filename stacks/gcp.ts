@@ -5,6 +5,7 @@ import { GkeCluster } from "../lib/cluster/gke";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
 import { ByocStack } from "../lib/core/stack";
+import { GcpDataLayer } from "../lib/data/gcp";
 import { GcpKeys } from "../lib/data/keys/gcp";
 import { GcpDns } from "../lib/dns/gcp";
 import { GcpNetwork } from "../lib/network/gcp";
@@ -12,7 +13,7 @@ import { Platform } from "../lib/platform/platform";
 import { GcpPlatformTarget } from "../lib/platform/targets/gcp";
 import { GcpSiteToSiteVpn } from "../lib/vpn/gcp";
 
-/** GCP: infra (VPC, DNS, VPN, keys, GKE) and platform (in-cluster add-ons on the GKE cluster). */
+/** GCP: infra (VPC, DNS, VPN, keys, GKE, data stores and buckets) and platform (in-cluster add-ons on the GKE cluster). */
 export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   if (spec.target.cloud !== "gcp") throw new Error(`gcpStacks needs a gcp target, got ${spec.target.cloud}`);
   const target = spec.target;
@@ -32,13 +33,14 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   if (spec.network.peers.length > 0) {
     new GcpSiteToSiteVpn(infra, "SiteToSiteVpn", { naming: infra.naming, network, peers: spec.network.peers, project });
   }
-  const keys = new GcpKeys(infra, "Keys", { naming: infra.naming, project, region: target.region, computeApi: network.apis });
+  const keys = new GcpKeys(infra, "Keys", { naming: infra.naming, project, region: target.region, computeApi: network.apis, data: spec.data });
   const cluster = new GkeCluster(infra, "Cluster", { spec, naming: infra.naming, network, keys, project });
+  const data = new GcpDataLayer(infra, "Data", { spec, naming: infra.naming, project, network, keys });
 
   const platform = new ByocStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
-  const platformTarget = new GcpPlatformTarget(platform, "Target", { spec, cluster, project: projectOf(platform), publicZone: dns.publicZone });
+  const platformTarget = new GcpPlatformTarget(platform, "Target", { spec, cluster, project: projectOf(platform), publicZone: dns.publicZone, data });
   new Platform(platform, "Platform", { spec, target: platformTarget });
   return [infra, platform];
 }

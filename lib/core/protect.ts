@@ -2,9 +2,10 @@ import type { TerraformResource } from "cdktf";
 
 /**
  * Marks a stateful resource `prevent_destroy`: a plan that would delete or replace it
- * fails instead of losing data. Turning protection off is an explicit spec option.
+ * fails instead of losing data. `enabled` is the spec's `data.protection`; turning it
+ * off is an explicit option, refused for production environments.
  */
-export function protect<T extends TerraformResource>(resource: T): T {
-  resource.lifecycle = { ...resource.lifecycle, preventDestroy: true };
+export function protect<T extends TerraformResource>(resource: T, enabled = true): T {
+  if (enabled) resource.lifecycle = { ...resource.lifecycle, preventDestroy: true };
   return resource;
 }

@@ -39,9 +39,13 @@ export class TaggingAspect implements IAspect {
     if (!(node instanceof TerraformResource)) return;
     const component = componentOf(node) ?? "core";
     const tags = { ...this.base, component };
-    if (typeof (node as unknown as Labelable).resetLabels === "function" && node.terraformResourceType.startsWith("google_")) {
-      const n = node as unknown as Labelable;
-      n.labels = { ...gcpLabels(tags), ...n.labelsInput };
+    if (node.terraformResourceType.startsWith("google_")) {
+      // GCP labels only: a google resource's `tags` are Resource Manager tag bindings
+      // (tagKeys/..., replacement-forcing), not key-value labels.
+      if (typeof (node as unknown as Labelable).resetLabels === "function") {
+        const n = node as unknown as Labelable;
+        n.labels = { ...gcpLabels(tags), ...n.labelsInput };
+      }
     } else if (typeof (node as unknown as Taggable).resetTags === "function") {
       const n = node as unknown as Taggable;
       n.tags = { ...tags, ...n.tagsInput };

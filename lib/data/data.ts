@@ -23,8 +23,9 @@ export interface DataStoreConnection {
    * The secret holding the credentials: its key in the target's secret manager (an ARN,
    * a Key Vault secret name, a Secret Manager id; on-prem a Kubernetes Secret's name),
    * and which property of its JSON value holds each credential (e.g.
-   * `{ username: "username", password: "password" }`). Undefined where workloads
-   * authenticate with their identity instead (Entra ID, IAM).
+   * `{ username: "username", password: "password" }`; an empty property takes the
+   * whole value of a plain secret). Undefined where workloads authenticate with their
+   * identity instead (Entra ID, IAM).
    */
   readonly credentials?: { readonly remoteKey: string; readonly properties: Record<string, string> };
 }

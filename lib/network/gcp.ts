@@ -47,6 +47,8 @@ export class GcpNetwork extends Construct implements INetwork {
   readonly servicesRangeName = "services";
   /** The peering that managed databases (Cloud SQL, Memorystore) attach through. */
   readonly privateServiceAccess: ServiceNetworkingConnection;
+  /** The range allocated to that peering: Cloud SQL and Memorystore take their addresses from it by name. */
+  readonly privateServiceRange: ComputeGlobalAddress;
   /** The project APIs enabled here (compute among them): what needs their service agents waits on these. */
   readonly apis: ProjectService[];
 
@@ -102,7 +104,7 @@ export class GcpNetwork extends Construct implements INetwork {
     });
 
     const psa = parseIpv4Cidr(plan.privateServices)!;
-    const psaRange = new ComputeGlobalAddress(this, "PrivateServiceRange", {
+    this.privateServiceRange = new ComputeGlobalAddress(this, "PrivateServiceRange", {
       name: naming.name("private-services"),
       project,
       purpose: "VPC_PEERING",
@@ -114,7 +116,7 @@ export class GcpNetwork extends Construct implements INetwork {
     this.privateServiceAccess = new ServiceNetworkingConnection(this, "PrivateServiceAccess", {
       network: this.network.id,
       service: "servicenetworking.googleapis.com",
-      reservedPeeringRanges: [psaRange.name],
+      reservedPeeringRanges: [this.privateServiceRange.name],
       // Deleting the peering fails while a database still uses it; leave it to the database's removal.
       deletionPolicy: "ABANDON",
     });

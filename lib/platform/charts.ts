@@ -20,6 +20,16 @@ export const CHARTS = {
   // The CRDs as templates, so a chart upgrade upgrades them (the main chart's crds/ never is).
   karpenterCrd: { repository: "oci://public.ecr.aws/karpenter", chart: "karpenter-crd", version: "1.14.1" },
   awsLoadBalancerController: { repository: "https://aws.github.io/eks-charts", chart: "aws-load-balancer-controller", version: "3.5.0" },
+  // The on-prem data layer. CloudNativePG 1.30.0; its CRDs are templates kept on uninstall.
+  cloudnativePg: { repository: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0" },
+  // The barman-cloud backup plugin v0.13.0 (CNPG 1.31 drops in-tree barmanObjectStore); needs cert-manager.
+  pluginBarmanCloud: { repository: "https://cloudnative-pg.github.io/charts", chart: "plugin-barman-cloud", version: "0.7.0" },
+  // Valkey 9.1.1 (BSD-3-Clause), the maintained Redis fork: standalone or primary with replicas.
+  valkey: { repository: "https://valkey.io/valkey-helm/", chart: "valkey", version: "0.11.0" },
+  // MongoDB Controllers for Kubernetes (Apache-2.0), successor of the archived community operator.
+  mongodbKubernetes: { repository: "https://mongodb.github.io/helm-charts", chart: "mongodb-kubernetes", version: "1.9.1" },
+  // SeaweedFS 4.44 (Apache-2.0): the in-cluster S3-compatible store when the spec names none.
+  seaweedfs: { repository: "https://seaweedfs.github.io/seaweedfs/helm", chart: "seaweedfs", version: "4.44.0" },
 } as const satisfies Record<string, ChartRef>;
 
 /** Upstreams that are retired or unmaintained: the invariants refuse them. */

@@ -173,7 +173,13 @@ export class ExternalSecrets extends Construct {
                 : {}),
             },
             ...(properties
-              ? { data: Object.entries(properties).map(([secretKey, property]) => ({ secretKey, remoteRef: { key: props.remoteKey, property } })) }
+              ? {
+                  data: Object.entries(properties).map(([secretKey, property]) => ({
+                    secretKey,
+                    // An empty property takes the whole value (a plain, non-JSON secret).
+                    remoteRef: property ? { key: props.remoteKey, property } : { key: props.remoteKey },
+                  })),
+                }
               : { dataFrom: [{ extract: { key: props.remoteKey } }] }),
           },
         },

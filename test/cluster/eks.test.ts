@@ -282,7 +282,7 @@ describe("EksCluster", () => {
     const addresses = (s: StackJson) =>
       ["aws_eks_cluster", "aws_kms_key", "aws_eks_node_group", "aws_launch_template"].flatMap((t) => s.resources(t).map((r) => r.tfAddress)).sort();
     expect(addresses(large)).toEqual(addresses(small));
-    expect(addresses(small)).toHaveLength(7);
+    expect(addresses(small)).toHaveLength(9);
     expect(large.resource("aws_eks_node_group").node_group_name).toBe(small.resource("aws_eks_node_group").node_group_name);
     // The size changes in the launch template (a rolling update), not in the group's replacement-forcing fields.
     expect(small.resource("aws_launch_template").instance_type).toBe("t3.large");

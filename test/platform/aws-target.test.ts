@@ -194,6 +194,8 @@ describe("AwsPlatformTarget", () => {
       { cidr: "10.42.0.0/19", ports: [{ port: 443, protocol: "TCP" }] },
       { cidr: "10.42.32.0/19", ports: [{ port: 443, protocol: "TCP" }] },
       { cidr: "10.42.64.0/19", ports: [{ port: 443, protocol: "TCP" }] },
+      // The Pod Identity agent on each node.
+      { cidr: "169.254.170.23/32", ports: [{ port: 80, protocol: "TCP" }] },
     ]);
   });
 

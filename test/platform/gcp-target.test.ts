@@ -20,8 +20,8 @@ function crossStackValue(infra: StackJson, platform: StackJson, expression: stri
   return infra.json.output[read[1]].value;
 }
 
-const gsa = (platform: StackJson, namespace: string) =>
-  platform.resource("google_service_account", (s) => s.description.includes(` ${namespace}/`));
+/** The Google service account bound to a Kubernetes service account (`namespace/name`). */
+const gsa = (platform: StackJson, sa: string) => platform.resource("google_service_account", (s) => s.description.endsWith(` ${sa}`));
 
 describe("GcpPlatformTarget", () => {
   let infra: StackJson;
@@ -48,7 +48,7 @@ describe("GcpPlatformTarget", () => {
   });
 
   test("External Secrets acts as its own Google service account, bound to its Kubernetes service account in the cluster's pool", () => {
-    const sa = gsa(platform, "external-secrets");
+    const sa = gsa(platform, "external-secrets/external-secrets");
     expect(sa).toMatchObject({ account_id: "acme-external-secrets", project: "acme-prod" });
     const binding = platform.resource("google_service_account_iam_member", (b) => b.service_account_id === platform.ref(sa, "name"));
     expect(binding.role).toBe("roles/iam.workloadIdentityUser");
@@ -59,7 +59,7 @@ describe("GcpPlatformTarget", () => {
   });
 
   test("External Secrets may read only the deployment's own secrets: an IAM condition on the name prefix", () => {
-    const sa = gsa(platform, "external-secrets");
+    const sa = gsa(platform, "external-secrets/external-secrets");
     const access = platform.resource("google_project_iam_member", (m) => m.member === platform.ref(sa, "member"));
     expect(access).toMatchObject({ project: "acme-prod", role: "roles/secretmanager.secretAccessor" });
     const number = platform.ref(platform.data("google_project")[0], "number");
@@ -74,12 +74,12 @@ describe("GcpPlatformTarget", () => {
   });
 
   test("the store reads Secret Manager of the project with the controller's ambient identity, after the grants", () => {
-    const { object: store, release } = object(platform, "ClusterSecretStore");
+    const { object: store, release } = object(platform, "ClusterSecretStore", "secret-manager");
     expect(store.spec.provider).toEqual({ gcpsm: { projectID: "acme-prod" } });
     const eso = chart(platform, "external-secrets");
     expect(dependencies(platform, release)).toContainEqual(eso);
     const api = platform.resource("google_project_service", (s) => s.service === "secretmanager.googleapis.com");
-    const sa = gsa(platform, "external-secrets");
+    const sa = gsa(platform, "external-secrets/external-secrets");
     const grants = [
       api.tfAddress,
       platform.resource("google_project_iam_member", (m) => m.member === platform.ref(sa, "member")).tfAddress,
@@ -89,7 +89,7 @@ describe("GcpPlatformTarget", () => {
   });
 
   test("cert-manager answers DNS-01 in the public zone with dns.admin on that zone alone", () => {
-    const sa = gsa(platform, "cert-manager");
+    const sa = gsa(platform, "cert-manager/cert-manager");
     const zone = infra.resource("google_dns_managed_zone", (z) => z.visibility === "public");
     const access = platform.resource("google_dns_managed_zone_iam_member");
     expect(access).toMatchObject({ project: "acme-prod", role: "roles/dns.admin", member: platform.ref(sa, "member") });
@@ -120,14 +120,19 @@ describe("GcpPlatformTarget", () => {
     // Google's front ends and health checks only: the VPC holds the pods' range.
     expect(target.loadBalancerSources).toEqual(["35.191.0.0/16", "130.211.0.0/22"]);
     // Tenants reach Cloud SQL and Memorystore in the private service access range, not the VPC.
-    expect(target.tenantEgress).toEqual([{ cidr: "10.80.32.0/20" }]);
+    expect(target.tenantEgress).toEqual([
+      { cidr: "10.80.32.0/20" },
+      // Workload Identity's metadata server.
+      { cidr: "169.254.169.252/32", ports: [{ port: 988, protocol: "TCP" }] },
+      { cidr: "169.254.169.254/32", ports: [{ port: 80, protocol: "TCP" }] },
+    ]);
     expect(platform.resources("helm_release").map((r) => r.chart)).not.toContain("metrics-server");
   });
 
   test("without a domain there is no ACME solver, and cert-manager gets no Google identity", async () => {
     const { platform: bare } = await synth(gcp({ dns: {} }));
     expect(bare.resources("google_dns_managed_zone_iam_member")).toEqual([]);
-    expect(bare.resources("google_service_account").map((s) => s.account_id)).toEqual(["acme-external-secrets"]);
+    expect(bare.resources("google_service_account").filter((s) => s.description.includes("cert-manager"))).toEqual([]);
     expect(chart(bare, "cert-manager").values.serviceAccount.annotations).toEqual({});
   });
 

@@ -42,7 +42,10 @@ describe("Platform on an existing cluster", () => {
     const pinned = Object.values(CHARTS);
     const charts = releases(platform).filter((r) => r.block.repository);
     expect(charts.map((r) => r.block.chart).sort()).toEqual(
-      ["argo-cd", "cert-manager", "connector", "external-secrets", "gateway-helm", "kyverno", "metrics-server"].sort(),
+      ["argo-cd", "cert-manager", "connector", "external-secrets", "gateway-helm", "kyverno", "metrics-server"]
+        // The data layer's defaults on-prem: PostgreSQL, Valkey and SeaweedFS (test/data/onprem.test.ts).
+        .concat(["cloudnative-pg", "plugin-barman-cloud", "valkey", "seaweedfs"])
+        .sort(),
     );
     for (const { block } of charts) {
       expect(pinned, block.chart).toContainEqual({ repository: block.repository, chart: block.chart, version: block.version });
@@ -242,7 +245,8 @@ describe("OpenShift", () => {
   });
 
   test("add-on namespaces admit their charts' fixed non-root user ids through nonroot-v2; tenants keep restricted-v2", () => {
-    const bindings = platform.resources("kubernetes_role_binding_v1");
+    // The data layer's own RoleBindings (Secret readers) are not SCC grants.
+    const bindings = platform.resources("kubernetes_role_binding_v1").filter((b) => b.role_ref.name.startsWith("system:openshift:scc:"));
     const namespaces = platform.resources("kubernetes_namespace_v1").filter((n) => n.metadata.labels["pod-security.kubernetes.io/enforce"] === "restricted");
     const tenants = namespaces.filter((n) => n.metadata.labels["cdktf-byoc/tenant"]);
     expect(tenants.length).toBe(1);

@@ -3,14 +3,26 @@ import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 import type { Naming } from "../../core/naming";
 import { protect } from "../../core/protect";
 import { setComponent } from "../../core/tags";
 
+/** The second region backups are copied to, and the provider configured for it. */
+export interface DisasterRecoveryRegion {
+  readonly region: string;
+  readonly provider: AwsProvider;
+}
+
 export interface AwsKeysProps {
   readonly naming: Naming;
   readonly region: string;
+  /** `prevent_destroy` on every key: the spec's `data.protection`. @default true */
+  readonly protection?: boolean;
+  /** The data key gets a replica there, which encrypts the backups copied to it. @default none */
+  readonly disasterRecovery?: DisasterRecoveryRegion;
 }
 
 /** What a principal needs to encrypt and decrypt with a key (no administration). */
@@ -18,9 +30,10 @@ const USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKe
 
 /**
  * Customer-managed KMS keys, one per purpose, yearly rotation on, 30-day deletion
- * window and `prevent_destroy`: losing a key loses everything it encrypted. Each key
- * policy lets the account's IAM principals be authorized through IAM (the AWS default)
- * and names the AWS services that use the key on the account's behalf.
+ * window and `prevent_destroy` (unless the spec turns data protection off): losing a
+ * key loses everything it encrypted. Each key policy lets the account's IAM principals
+ * be authorized through IAM (the AWS default) and names the AWS services that use the
+ * key on the account's behalf.
  */
 export class AwsKeys extends Construct {
   /** Encrypts CloudWatch log groups (flow logs, VPN tunnel logs, EKS control-plane logs). */
@@ -31,14 +44,27 @@ export class AwsKeys extends Construct {
   readonly volumes: KmsKey;
   /** Encrypts the Karpenter interruption queue, which EventBridge writes to. */
   readonly events: KmsKey;
+  /**
+   * Encrypts the data stores and their backups: RDS storage and Performance Insights,
+   * DocumentDB, ElastiCache, the S3 buckets and the AWS Backup vault. A multi-Region
+   * key from the start: `multi_region` cannot change without replacing the key, and
+   * turning disaster recovery on later must only add the replica.
+   */
+  readonly data: KmsKey;
+  /** The data key's replica in the disaster-recovery region. Undefined without one. */
+  readonly dataReplica?: KmsReplicaKey;
+  /** Encrypts the data stores' credentials in Secrets Manager (RDS's managed master password, the Redis AUTH token). */
+  readonly secrets: KmsKey;
   /** `arn:<partition>:iam::<account>:root` and friends, for policies that name the account. */
   readonly accountId: string;
   readonly partition: string;
+  private readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: AwsKeysProps) {
     super(scope, id);
     setComponent(this, "keys");
     const { naming, region } = props;
+    this.protection = props.protection ?? true;
     this.accountId = new DataAwsCallerIdentity(this, "Account").accountId;
     this.partition = new DataAwsPartition(this, "Partition").partition;
 
@@ -107,6 +133,67 @@ export class AwsKeys extends Construct {
         condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] }],
       },
     ]);
+
+    // S3 is deliberately not among the services: reading an object then takes both the
+    // bucket permission and this key, granted through IAM for named buckets only (the
+    // tenants' workload roles, the replication role).
+    const via = (services: string[], r: string) => services.map((s) => `${s}.${r}.amazonaws.com`);
+    this.data = this.key(
+      "Data",
+      naming.name("data"),
+      "data stores, buckets and backups",
+      this.serviceStatements("DataServices", via(["rds", "elasticache", "backup"], region)),
+      true,
+    );
+    this.secrets = this.key(
+      "Secrets",
+      naming.name("data-secrets"),
+      "data store credentials in Secrets Manager",
+      this.serviceStatements("SecretsManager", [`secretsmanager.${region}.amazonaws.com`]),
+    );
+
+    const dr = props.disasterRecovery;
+    if (dr) {
+      const policy = new DataAwsIamPolicyDocument(this, "DataReplicaKeyPolicy", {
+        // Copies land there: RDS's replicated backups and AWS Backup's recovery points (S3 replication uses IAM).
+        statement: [this.accountAdminStatement(), ...this.serviceStatements("BackupCopies", via(["rds", "backup"], dr.region))],
+      });
+      // Rotation follows the primary: a replica shares its key material.
+      this.dataReplica = protect(
+        new KmsReplicaKey(this, "DataReplica", {
+          provider: dr.provider,
+          primaryKeyArn: this.data.arn,
+          description: `${naming.name("data")}: backups copied to ${dr.region}`,
+          deletionWindowInDays: 30,
+          policy: policy.json,
+          tags: { Name: naming.name("data") },
+        }),
+        this.protection,
+      );
+      new KmsAlias(this, "DataReplicaAlias", { provider: dr.provider, name: `alias/${naming.name("data")}`, targetKeyId: this.dataReplica.keyId });
+    }
+  }
+
+  /**
+   * AWS services use the key for the account's principals that call them (and for
+   * their service-linked roles): the grants RDS, ElastiCache or Secrets Manager create
+   * for the resources they encrypt. Nothing outside the account, and no direct use.
+   */
+  private serviceStatements(sid: string, services: string[]): DataAwsIamPolicyDocumentStatement[] {
+    const through = [
+      { test: "StringEquals", variable: "kms:ViaService", values: services },
+      { test: "StringEquals", variable: "kms:CallerAccount", values: [this.accountId] },
+    ];
+    return [
+      { sid: `${sid}Use`, principals: [{ type: "AWS", identifiers: ["*"] }], actions: USE, resources: ["*"], condition: through },
+      {
+        sid: `${sid}Grants`,
+        principals: [{ type: "AWS", identifiers: ["*"] }],
+        actions: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        resources: ["*"],
+        condition: [...through, { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+      },
+    ];
   }
 
   /** The account's IAM principals administer and use the key through IAM policies (the AWS default). */
@@ -119,7 +206,7 @@ export class AwsKeys extends Construct {
     };
   }
 
-  private key(id: string, name: string, purpose: string, statements: DataAwsIamPolicyDocumentStatement[]): KmsKey {
+  private key(id: string, name: string, purpose: string, statements: DataAwsIamPolicyDocumentStatement[], multiRegion = false): KmsKey {
     const policy = new DataAwsIamPolicyDocument(this, `${id}KeyPolicy`, {
       statement: [this.accountAdminStatement(), ...statements],
     });
@@ -130,8 +217,10 @@ export class AwsKeys extends Construct {
         rotationPeriodInDays: 365,
         deletionWindowInDays: 30,
         policy: policy.json,
+        multiRegion: multiRegion || undefined,
         tags: { Name: name },
       }),
+      this.protection,
     );
     new KmsAlias(this, `${id}Alias`, { name: `alias/${name}`, targetKeyId: key.keyId });
     return key;

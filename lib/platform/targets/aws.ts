@@ -1,13 +1,20 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { AwsLoadBalancerController } from "../../cluster/aws-load-balancer-controller";
 import type { EksCluster } from "../../cluster/eks";
+import type { PodIdentityRole } from "../../cluster/eks-pod-identity";
 import type { Karpenter, KarpenterRelease } from "../../cluster/karpenter";
 import type { DeploymentSpec } from "../../config/spec";
 import { clusterSecretPrefix } from "../../config/validate-cluster";
+import { Naming } from "../../core/naming";
 import { setComponent } from "../../core/tags";
+import type { AwsDataLayer } from "../../data/aws";
+import type { BucketRef } from "../../data/data";
 import type { AwsDns } from "../../dns/aws";
 import type { AwsNetwork } from "../../network/aws";
 import { platformLabels } from "../namespaces";
@@ -23,6 +30,8 @@ export interface AwsPlatformTargetProps {
   readonly dns: AwsDns;
   /** Encrypts persistent volumes of the default StorageClass. */
   readonly volumesKey: KmsKey;
+  /** The data stores and buckets tenants reach. @default none */
+  readonly data?: AwsDataLayer;
 }
 
 /** Pod Identity binds a role outside the pod: nothing goes on the service account or pods. */
@@ -44,6 +53,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   readonly loadBalancerController: AwsLoadBalancerController;
   readonly loadBalancerSources: string[];
   readonly tenantEgress: TenantEgress[];
+  readonly data?: AwsDataLayer;
   readonly needsMetricsServer = true;
   readonly openshift = false;
   readonly gatewayService: GatewayService = {
@@ -55,12 +65,15 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     },
   };
   private readonly props: AwsPlatformTargetProps;
+  /** The External Secrets controller's role, which assumes the data-credentials reader. */
+  private secretStoreRole?: PodIdentityRole;
 
   constructor(scope: Construct, id: string, props: AwsPlatformTargetProps) {
     super(scope, id);
     setComponent(this, "platform");
     this.props = props;
     this.cluster = props.cluster;
+    this.data = props.data;
     this.loadBalancerController = new AwsLoadBalancerController(this, "LoadBalancerController", {
       cluster: props.cluster,
       vpcId: props.network.vpc.id,
@@ -89,6 +102,8 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     this.tenantEgress = [
       ...Object.values(plan.data).map((cidr) => ({ cidr })),
       ...Object.values(plan.private).map((cidr) => ({ cidr, ports: [{ port: 443, protocol: "TCP" as const }] })),
+      // The node's Pod Identity agent, which hands the workload role's credentials to pods.
+      { cidr: "169.254.170.23/32", ports: [{ port: 80, protocol: "TCP" as const }] },
     ];
     this.prerequisites = [
       this.loadBalancerController.chart.release,
@@ -113,6 +128,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
         },
       ],
     });
+    this.secretStoreRole = role;
     return { identity: NO_IDENTITY, grants: role.grants, config: { aws: { service: "SecretsManager", region: cluster.region } } };
   }
 
@@ -145,12 +161,106 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     };
   }
 
-  // Interim until the data layer lands on this target.
-  dataCredentialsStore(): undefined {
-    return undefined;
+  /**
+   * A "data credentials reader" role that may read exactly the data stores' credential
+   * secrets (and decrypt them through Secrets Manager), assumed by the External Secrets
+   * controller for this store only: Pod Identity binds credentials to the pod's own
+   * service account, so the store names the role to assume (`role`) rather than
+   * another service account's token. The controller's own role cannot read these
+   * secrets (they are outside the deployment's prefix), and this role is good for
+   * nothing else. Undefined when no store has credentials.
+   */
+  dataCredentialsStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
+    const { cluster, spec, data } = this.props;
+    const secrets = data?.credentialSecretArns ?? [];
+    if (!data || secrets.length === 0) return undefined;
+    const controller = this.secretStoreRole;
+    if (!controller) throw new Error(`${sa.namespace}/${sa.name}: bind the secret store first; the reader trusts its controller's role`);
+
+    const trust = new DataAwsIamPolicyDocument(scope, "DataCredentialsReaderTrust", {
+      statement: [
+        {
+          sid: "ExternalSecretsController",
+          principals: [{ type: "AWS", identifiers: [controller.role.arn] }],
+          // Pod Identity's session tags are passed on when the controller chains roles.
+          actions: ["sts:AssumeRole", "sts:TagSession"],
+        },
+      ],
+    });
+    const name = new Naming(spec.name).name("data-credentials-reader", undefined, 64);
+    const reader = new IamRole(scope, "DataCredentialsReader", {
+      name,
+      description: `External Secrets (${sa.namespace}/${sa.name} store): the data stores' credentials, nothing else`,
+      assumeRolePolicy: trust.json,
+      tags: { Name: name },
+    });
+    const permissions = new DataAwsIamPolicyDocument(scope, "DataCredentialsReaderPermissions", {
+      statement: [
+        { sid: "ReadDataCredentials", actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: secrets },
+        {
+          sid: "DecryptThroughSecretsManager",
+          actions: ["kms:Decrypt"],
+          resources: [data.keys.secrets.arn],
+          condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${cluster.region}.amazonaws.com`] }],
+        },
+      ],
+    });
+    const readerPolicy = new IamRolePolicy(scope, "DataCredentialsReaderPolicy", {
+      role: reader.id,
+      name: "data-credentials",
+      policy: permissions.json,
+    });
+    const assume = new DataAwsIamPolicyDocument(scope, "DataCredentialsAssume", {
+      statement: [{ sid: "AssumeDataCredentialsReader", actions: ["sts:AssumeRole", "sts:TagSession"], resources: [reader.arn] }],
+    });
+    const controllerPolicy = new IamRolePolicy(scope, "DataCredentialsAssumePolicy", {
+      role: controller.role.id,
+      name: "assume-data-credentials-reader",
+      policy: assume.json,
+    });
+    return {
+      identity: NO_IDENTITY,
+      grants: [reader, readerPolicy, controllerPolicy],
+      config: { aws: { service: "SecretsManager", region: cluster.region, role: reader.arn } },
+    };
   }
 
-  workloadIdentity(): Binding<undefined> {
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  /**
+   * A tenant's workloads: read, write and list on exactly `buckets`, and the data key
+   * through S3 only, through a Pod Identity role. No `rds-db:connect`: no database role
+   * is mapped to IAM (that takes SQL inside the database), so workloads log in with the
+   * synced credentials. Empty bindings when the tenant gets no bucket.
+   */
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined> {
+    const { cluster, data } = this.props;
+    if (buckets.length === 0) return { identity: NO_IDENTITY, grants: [], config: undefined };
+    if (!data) throw new Error(`${sa.namespace}/${sa.name}: buckets without a data layer on this target`);
+    const arns = buckets.map((b) => `arn:${cluster.partition}:s3:::${b.name}`);
+    const role = cluster.bindServiceAccount(scope, "WorkloadIdentity", {
+      namespace: sa.namespace,
+      serviceAccount: sa.name,
+      statements: [
+        { sid: "ListBuckets", actions: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], resources: arns },
+        {
+          sid: "ReadWriteObjects",
+          actions: [
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+          ],
+          resources: arns.map((a) => `${a}/*`),
+        },
+        {
+          sid: "DataKeyThroughS3",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: [data.keys.data.arn],
+          condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${cluster.region}.amazonaws.com`] }],
+        },
+      ],
+    });
+    return { identity: NO_IDENTITY, grants: role.grants, config: undefined };
   }
 }

@@ -4,6 +4,8 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { AksCluster } from "../../cluster/aks";
 import type { DeploymentSpec } from "../../config/spec";
+import type { AzureDataLayer } from "../../data/azure";
+import type { BucketRef, IDataLayer } from "../../data/data";
 import type { AzureKeys } from "../../data/keys/azure";
 import { setComponent } from "../../core/tags";
 import type { AzureDns } from "../../dns/azure";
@@ -18,6 +20,8 @@ export interface AzurePlatformTargetProps {
   readonly keys: AzureKeys;
   /** The public zone cert-manager answers DNS-01 challenges in. */
   readonly dns: AzureDns;
+  /** The infra stack's data stores and buckets, which tenants' workloads get access to. @default none */
+  readonly data?: AzureDataLayer;
 }
 
 /**
@@ -38,6 +42,7 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
+  readonly data?: IDataLayer;
   private readonly props: AzurePlatformTargetProps;
 
   constructor(scope: Construct, id: string, props: AzurePlatformTargetProps) {
@@ -45,6 +50,7 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     setComponent(this, "platform");
     this.cluster = props.cluster;
     this.props = props;
+    this.data = props.data;
     // Pods live in the overlay range, outside the VNet: the private endpoints and the
     // database subnet are what tenants reach.
     const plan = azurePlan(props.spec.network.cidr);
@@ -126,12 +132,42 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     return { identity: bound.workloadIdentity, grants: [bound.credential, assignment], clientId: bound.identity.clientId };
   }
 
-  // Interim until the data layer lands on this target.
+  /**
+   * Nothing to sync: every Azure store signs workloads in with Microsoft Entra ID
+   * (PostgreSQL, the document database, Redis, blobs), so no store publishes
+   * credentials and tenants get no store that can read the vault.
+   */
   dataCredentialsStore(): undefined {
     return undefined;
   }
 
-  workloadIdentity(): Binding<undefined> {
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  /**
+   * The tenant's workload identity: a user-assigned identity federated with `sa`, with
+   * Storage Blob Data Contributor on exactly the given containers, and an Entra sign-in
+   * on each store of the data layer (PostgreSQL administrator, document database user,
+   * Redis access policy assignment).
+   */
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined> {
+    const bound = this.cluster.bindServiceAccount(scope, "CloudIdentity", sa);
+    const identity = bound.identity;
+    const grants: ITerraformDependable[] = [bound.credential];
+    const data = this.props.data;
+    for (const bucket of buckets) {
+      const container = data?.storage.containers[bucket.purpose];
+      if (!container) throw new Error(`${sa.namespace}/${sa.name}: no container for bucket ${bucket.purpose} in the Azure data layer`);
+      grants.push(
+        new RoleAssignment(scope, `Bucket-${bucket.purpose}`, {
+          scope: container.resourceManagerId,
+          roleDefinitionName: "Storage Blob Data Contributor",
+          principalId: identity.principalId,
+          principalType: "ServicePrincipal",
+          description: `Lets ${sa.namespace}/${sa.name} read and write blobs in the ${bucket.purpose} container only.`,
+        }),
+      );
+    }
+    if (data?.postgres) grants.push(data.postgres.allowEntraLogin(scope, "PostgresLogin", identity));
+    if (data?.documents) grants.push(data.documents.allowEntraLogin(scope, "DocumentsLogin", identity));
+    if (data?.redis) grants.push(data.redis.allowEntraLogin(scope, "RedisLogin", identity));
+    return { identity: bound.workloadIdentity, grants, config: undefined };
   }
 }

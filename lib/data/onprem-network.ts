@@ -1,0 +1,71 @@
+import { NetworkPolicyV1, type NetworkPolicyV1Spec } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { setComponent } from "../core/tags";
+import { platformLabels } from "../platform/namespaces";
+import { TENANT_LABEL, type Tenant } from "../platform/tenants";
+import { DATA_NAMESPACE } from "./onprem-plan";
+
+export interface OnpremDataNetworkProps {
+  readonly deployment: string;
+  /** The ports tenants connect to: the stores' and the in-cluster object store's. */
+  readonly storePorts: number[];
+  /** Operator webhooks the API server calls (its address is not known here). */
+  readonly webhookPorts: number[];
+  readonly tenants: Tenant[];
+  /** The `data` namespace. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * Who reaches the stores. In `data`, everything inbound is denied except the namespace
+ * itself (operators, replication, backups), tenants on the stores' ports and the API
+ * server on the operators' webhook ports; SeaweedFS's unauthenticated filer and volume
+ * ports stay inside. Each tenant's default-deny egress gets one allow: `data` on the
+ * stores' ports. Outbound traffic from `data` is not limited (API server, the external
+ * object store). NetworkPolicies need a CNI that enforces them.
+ */
+export class OnpremDataNetwork extends Construct {
+  constructor(scope: Construct, id: string, props: OnpremDataNetworkProps) {
+    super(scope, id);
+    setComponent(this, "data");
+    const labels = platformLabels(props.deployment, "data");
+    const everyPod = { matchLabels: {} };
+    const tcp = (ports: number[]) => ports.map((port) => ({ port: String(port), protocol: "TCP" }));
+    const policy = (key: string, namespace: string, name: string, spec: NetworkPolicyV1Spec, dependsOn: ITerraformDependable[]) =>
+      new NetworkPolicyV1(this, key, { metadata: { name, namespace, labels }, spec, dependsOn });
+
+    policy("DenyIngress", DATA_NAMESPACE, "default-deny-ingress", { podSelector: everyPod, policyTypes: ["Ingress"] }, props.dependsOn);
+    policy("AllowNamespace", DATA_NAMESPACE, "allow-same-namespace", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: everyPod }] }] }, props.dependsOn);
+    if (props.webhookPorts.length > 0) {
+      policy("AllowWebhooks", DATA_NAMESPACE, "allow-webhooks", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ ports: tcp(props.webhookPorts) }] }, props.dependsOn);
+    }
+    // An empty port list would allow every port: without stores in the cluster tenants get nothing.
+    if (props.storePorts.length === 0) return;
+    policy(
+      "AllowTenants",
+      DATA_NAMESPACE,
+      "allow-from-tenants",
+      {
+        podSelector: everyPod,
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } }], ports: tcp(props.storePorts) }],
+      },
+      props.dependsOn,
+    );
+
+    for (const tenant of props.tenants) {
+      policy(
+        `AllowToData-${tenant.namespace.name}`,
+        tenant.namespace.namespace.metadata.name,
+        "allow-to-data",
+        {
+          podSelector: everyPod,
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": DATA_NAMESPACE } } }], ports: tcp(props.storePorts) }],
+        },
+        [tenant.namespace.ready],
+      );
+    }
+  }
+}

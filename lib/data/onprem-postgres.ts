@@ -1,0 +1,171 @@
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { DataSpec } from "../config/spec";
+import { HelmChart, Manifests } from "../core/helm";
+import { protect } from "../core/protect";
+import { setComponent } from "../core/tags";
+import type { CertManager } from "../platform/cert-manager";
+import { CHARTS } from "../platform/charts";
+import { platformLabels } from "../platform/namespaces";
+import type { BackupTarget } from "./onprem-object-store";
+import { DATA_NAMESPACE, ONPREM_DATA, tlsSecret, type OnpremDataPlan } from "./onprem-plan";
+import { serverCertificate, serviceNames } from "./onprem-tls";
+
+/**
+ * CloudNativePG's PostgreSQL images per major version (standard: with pgaudit and
+ * pgvector; Debian trixie), pinned to the newest minor the image project builds.
+ */
+export const POSTGRES_IMAGES: Record<string, string> = {
+  "15": "ghcr.io/cloudnative-pg/postgresql:15.19-standard-trixie",
+  "16": "ghcr.io/cloudnative-pg/postgresql:16.15-standard-trixie",
+  "17": "ghcr.io/cloudnative-pg/postgresql:17.11-standard-trixie",
+};
+
+/** The barman-cloud plugin's name, as Clusters and backups reference it. */
+export const BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
+
+export interface OnpremPostgresProps {
+  readonly deployment: string;
+  readonly data: DataSpec;
+  readonly plan: OnpremDataPlan;
+  /** @default the cluster's default storage class */
+  readonly storageClass?: string;
+  /** Two operator replicas (leader election). @default false */
+  readonly highAvailability?: boolean;
+  /** Issues the server certificate; the backup plugin's own certificates need its CRDs too. */
+  readonly certManager: CertManager;
+  readonly backups: BackupTarget;
+  /** The namespace. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * PostgreSQL on CloudNativePG, operator and plugin confined to `data`: a Cluster of one
+ * instance, or with `ha` three (a primary and two streaming standbys, on separate nodes
+ * where the cluster has them, with automated failover); a separate WAL volume; TLS 1.3
+ * with a server certificate from the internal CA, required on every TCP connection; no
+ * superuser access; WAL archiving and daily base backups through the barman-cloud
+ * plugin, kept `backupDays` days (point-in-time recovery within that window). The
+ * application owner `app` and its password are CloudNativePG's `postgres-app` Secret,
+ * created in the cluster.
+ */
+export class OnpremPostgres extends Construct {
+  /** The release holding the Cluster (its volumes are owned by it). */
+  readonly release: Manifests["release"];
+
+  constructor(scope: Construct, id: string, props: OnpremPostgresProps) {
+    super(scope, id);
+    setComponent(this, "data");
+    const { plan, data } = props;
+    const pg = data.postgres;
+    if (!pg || !plan.postgresSize) throw new Error("OnpremPostgres needs data.postgres");
+    const image = POSTGRES_IMAGES[pg.version];
+    if (!image) throw new Error(`data.postgres.version: no CloudNativePG image pinned for PostgreSQL ${pg.version}`);
+    const replicas = props.highAvailability ? 2 : 1;
+
+    const operator = new HelmChart(this, "Operator", {
+      chart: CHARTS.cloudnativePg,
+      namespace: DATA_NAMESPACE,
+      values: {
+        crds: { create: true },
+        // Watches `data` only: its Role, not a ClusterRole, grants it the namespace's Secrets.
+        config: { clusterWide: false },
+        replicaCount: replicas,
+      },
+      dependsOn: props.dependsOn,
+    }).release;
+    const plugin = new HelmChart(this, "BackupPlugin", {
+      chart: CHARTS.pluginBarmanCloud,
+      namespace: DATA_NAMESPACE,
+      // The operator finds the plugin by its Service in the operator's namespace.
+      values: { crds: { create: true } },
+      dependsOn: [operator, props.certManager.release, ...props.dependsOn],
+    }).release;
+
+    const name = ONPREM_DATA.postgres;
+    const labels = platformLabels(props.deployment, "data");
+    const metadata = (n: string, annotations?: Record<string, string>) => ({ name: n, namespace: DATA_NAMESPACE, labels, ...(annotations ? { annotations } : {}) });
+    const resources = { requests: plan.postgresSize, limits: plan.postgresSize };
+    const storage = (size: number) => ({ size: `${size}Gi`, ...(props.storageClass ? { storageClass: props.storageClass } : {}) });
+    const { endpointURL, endpointCA, s3Credentials } = props.backups;
+
+    this.release = protect(
+      new Manifests(this, "Cluster", {
+        name: "postgres",
+        namespace: DATA_NAMESPACE,
+        objects: [
+          serverCertificate({
+            deployment: props.deployment,
+            store: name,
+            dnsNames: ["rw", "ro", "r"].flatMap((s) => serviceNames(`${name}-${s}`)),
+            // CloudNativePG reloads the instances when the renewed certificate lands.
+            secretLabels: { "cnpg.io/reload": "" },
+          }),
+          {
+            apiVersion: "barmancloud.cnpg.io/v1",
+            kind: "ObjectStore",
+            metadata: metadata(`${name}-backups`),
+            spec: {
+              configuration: {
+                destinationPath: `s3://${plan.backupBucket}/postgres`,
+                endpointURL,
+                ...(endpointCA ? { endpointCA } : {}),
+                s3Credentials,
+                wal: { compression: "gzip" },
+                data: { compression: "gzip" },
+              },
+              retentionPolicy: `${pg.backupDays}d`,
+              // S3-compatible stores may refuse the checksums newer boto3 sends by default.
+              instanceSidecarConfiguration: {
+                env: [
+                  { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
+                  { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
+                ],
+              },
+            },
+          },
+          {
+            apiVersion: "postgresql.cnpg.io/v1",
+            kind: "Cluster",
+            // Uninstalling the release leaves the Cluster (and so its volumes) while protection is on.
+            metadata: metadata(name, data.protection ? { "helm.sh/resource-policy": "keep" } : undefined),
+            spec: {
+              instances: pg.ha ? 3 : 1,
+              imageName: image,
+              primaryUpdateStrategy: "unsupervised",
+              enableSuperuserAccess: false,
+              storage: storage(pg.storageGb),
+              walStorage: storage(Math.max(10, Math.ceil(pg.storageGb / 10))),
+              resources,
+              affinity: { enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname" },
+              certificates: { serverTLSSecret: tlsSecret(name), serverCASecret: tlsSecret(name) },
+              postgresql: {
+                parameters: { ssl_min_protocol_version: "TLSv1.3", log_connections: "on", log_disconnections: "on" },
+                // Before CloudNativePG's final `host all all all scram-sha-256`: no connection without TLS.
+                pg_hba: ["hostnossl all all all reject", "hostssl all all all scram-sha-256"],
+              },
+              bootstrap: { initdb: { database: plan.database, owner: "app" } },
+              plugins: [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: `${name}-backups` } }],
+            },
+          },
+          {
+            apiVersion: "postgresql.cnpg.io/v1",
+            kind: "ScheduledBackup",
+            metadata: metadata(`${name}-daily`),
+            spec: {
+              // Six fields: seconds first. 02:00 every day, and one right after creation.
+              schedule: "0 0 2 * * *",
+              immediate: true,
+              backupOwnerReference: "self",
+              cluster: { name },
+              method: "plugin",
+              pluginConfiguration: { name: BARMAN_PLUGIN },
+            },
+          },
+        ],
+        dependsOn: [operator, plugin, props.certManager.release, props.certManager.issuers, ...props.backups.ready, ...props.dependsOn],
+      }).release,
+      data.protection,
+    );
+  }
+}
