@@ -12,7 +12,7 @@ export const POSTGRES_VERSIONS = ["15", "16", "17"] as const;
 
 const instanceClass = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{2,64}$/, "must be an instance class or SKU such as db.m7g.large, GP_Standard_D4ds_v5 or db-custom-4-16384")
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be an instance class or SKU such as db.m7g.large, GP_Standard_D4ds_v5 or db-custom-4-16384 (on-prem: a CPU count)")
   .optional();
 
 const bucketName = z.string().regex(/^[a-z][a-z0-9-]{1,20}[a-z0-9]$/, 'must be 3-22 characters of a-z, 0-9 and "-", e.g. backups');

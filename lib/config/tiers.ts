@@ -71,7 +71,7 @@ export const TIERS: Record<Tier, TierDefaults> = {
     natGateways: "one-per-zone",
     data: {
       postgres: { instanceClass: { aws: "db.r7g.xlarge", azure: "MO_Standard_E8ds_v5", gcp: "db-custom-8-32768", onprem: "8" }, storageGb: 500, maxStorageGb: 4000, ha: true, backupDays: 35 },
-      redis: { nodeType: { aws: "cache.r7g.xlarge", azure: "MemoryOptimized_M10", gcp: "13", onprem: "8Gi" }, ha: true },
+      redis: { nodeType: { aws: "cache.r7g.xlarge", azure: "MemoryOptimized_M20", gcp: "13", onprem: "8Gi" }, ha: true },
       documents: { instanceClass: { aws: "db.r6g.xlarge", azure: "M50", onprem: "8" }, instances: 3 },
     },
     nodePools: {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { azurePair } from "./azure-pairs";
 import { REGION_FORMAT, type Cloud } from "./regions";
 import { TIERS, type Tier } from "./tiers";
 
@@ -12,8 +13,9 @@ interface Loose {
   target?: { cloud?: string; region?: string };
   platform?: { secretStore?: object };
   data?: {
-    postgres?: { enabled?: boolean; storageGb?: number; maxStorageGb?: number };
+    postgres?: { enabled?: boolean; storageGb?: number; maxStorageGb?: number; instanceClass?: string; ha?: boolean; backupDays?: number };
     documents?: { enabled?: boolean; instanceClass?: string };
+    redis?: { nodeType?: string };
     buckets?: string[];
     retentionDays?: Record<string, number>;
     disasterRecovery?: { crossRegionBackups?: boolean; region?: string };
@@ -35,9 +37,41 @@ export function validateData(spec: Loose, addIssue: z.RefinementCtx["addIssue"])
 
   const pg = data.postgres;
   if (pg && typeof pg.maxStorageGb === "number") {
-    const tier = (spec.tier && spec.tier in TIERS ? spec.tier : "small") as Tier;
-    const storage = typeof pg.storageGb === "number" ? pg.storageGb : TIERS[tier].data.postgres.storageGb;
+    const storage = typeof pg.storageGb === "number" ? pg.storageGb : TIERS[(spec.tier && spec.tier in TIERS ? spec.tier : "small") as Tier].data.postgres.storageGb;
     if (pg.maxStorageGb < storage) issue(["data", "postgres", "maxStorageGb"], `must be at least storageGb (${storage}): it is the ceiling storage may grow to`);
+  }
+  const tier = (spec.tier && spec.tier in TIERS ? spec.tier : "small") as Tier;
+  const sizes = TIERS[tier].data;
+  const pgClass = pg?.instanceClass;
+  if (cloud === "azure" && pg?.enabled !== false) {
+    const sku = typeof pgClass === "string" ? pgClass : sizes.postgres.instanceClass.azure;
+    const ha = typeof pg?.ha === "boolean" ? pg.ha : sizes.postgres.ha;
+    if (sku.startsWith("B_") && ha) {
+      issue(["data", "postgres", pg?.ha === true ? "ha" : "instanceClass"], `Burstable servers (${sku}) have no high availability on azure; use a GP_ or MO_ SKU for a standby, or ha: false`);
+    }
+  }
+  if (cloud === "onprem") {
+    const cpus = (path: Path, value: unknown) => {
+      if (typeof value === "string" && !/^([1-9]|[1-5]\d|6[0-4])$/.test(value)) issue(path, 'on onprem is the CPU count of each instance, 1-64, e.g. "4"');
+    };
+    cpus(["data", "postgres", "instanceClass"], pgClass);
+    cpus(["data", "documents", "instanceClass"], data.documents?.instanceClass);
+    const memory = data.redis?.nodeType;
+    if (typeof memory === "string" && !/^[1-9]\d*(Mi|Gi)$/.test(memory)) issue(["data", "redis", "nodeType"], 'on onprem is the memory of each Valkey instance, e.g. "4Gi" or "512Mi"');
+  }
+  if (cloud === "gcp" && typeof pgClass === "string" && !/^db-custom-\d+-\d+$/.test(pgClass)) {
+    issue(["data", "postgres", "instanceClass"], "must be a Cloud SQL Enterprise machine type db-custom-<vCPUs>-<memory MB>, e.g. db-custom-4-16384");
+  }
+  const redisType = data.redis?.nodeType;
+  if (cloud === "gcp" && typeof redisType === "string" && !(/^\d+$/.test(redisType) && Number(redisType) >= 1 && Number(redisType) <= 300)) {
+    issue(["data", "redis", "nodeType"], "on gcp is the Memorystore size in GB, 1-300");
+  }
+  if (cloud === "onprem" && pg?.enabled !== false) {
+    const days = typeof pg?.backupDays === "number" ? pg.backupDays : sizes.postgres.backupDays;
+    const kept = data.retentionDays?.backups;
+    if (typeof kept === "number" && kept < days) {
+      issue(["data", "retentionDays", "backups"], `must be at least data.postgres.backupDays (${days}): the database's base backups and WAL are kept in that bucket`);
+    }
   }
   if (cloud === "gcp" && data.documents?.instanceClass !== undefined) {
     issue(["data", "documents", "instanceClass"], "gcp's document store (Firestore with MongoDB compatibility) is serverless and takes no instance class");
@@ -73,6 +107,9 @@ function validateDisasterRecovery(cloud: string | undefined, primary: string | u
   }
   if (cloud === "azure") {
     if (region !== undefined) issue(at, "azure copies geo-redundant backups to the region's pair; remove the region");
+    else if (typeof primary === "string" && !azurePair(primary)) {
+      issue(["data", "disasterRecovery"], `${primary} has no Azure region pair, so neither PostgreSQL geo-redundant backups nor geo-redundant storage exist there; deploy to a paired region (e.g. westeurope, eastus2) or remove data.disasterRecovery`);
+    }
     return;
   }
   if (cloud !== "aws" && cloud !== "gcp") return;

@@ -70,10 +70,6 @@ export class AzurePostgres extends Construct {
     const { spec, naming, network, keys } = props;
     const pg = spec.data.postgres;
     if (!pg) throw new Error("AzurePostgres needs data.postgres");
-    // Burstable servers offer no standby; refusing here beats a failed apply.
-    if (pg.ha && pg.instanceClass.startsWith("B_")) {
-      throw new Error(`data.postgres.ha: the Burstable SKU ${pg.instanceClass} has no high availability; use a General Purpose (GP_) or Memory Optimized (MO_) SKU in data.postgres.instanceClass`);
-    }
     const resourceGroupName = network.resourceGroup.name;
     const location = network.location;
     const protection = spec.data.protection;

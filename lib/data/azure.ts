@@ -4,7 +4,7 @@ import type { DeploymentSpec } from "../config/spec";
 import type { Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
 import type { AzureNetwork } from "../network/azure";
-import { pairedRegion } from "./azure-pairs";
+import { pairedRegion } from "../config/azure-pairs";
 import { AzureDocuments } from "./azure-documents";
 import { AzurePostgres } from "./azure-postgres";
 import { AzureRedis } from "./azure-redis";

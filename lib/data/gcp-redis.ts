@@ -20,8 +20,6 @@ export interface GcpRedisProps {
   readonly keys: GcpKeys;
 }
 
-/** Memorystore for Redis sizes, in GB. */
-const MEMORY_GB = { min: 1, max: 300 };
 
 /**
  * Memorystore for Redis 7.2, Standard tier: a replica in another zone with automatic
@@ -47,10 +45,8 @@ export class GcpRedis extends Construct {
     const { spec, naming, project, network, keys } = props;
     const redis = spec.data.redis;
     if (!redis || !keys.data || !keys.secrets) throw new Error("GcpRedis needs data.redis and the keys' data and secrets keys");
+    // A size in GB, 1-300 (validate-data.ts checks it).
     const memorySizeGb = Number(redis.nodeType);
-    if (!Number.isInteger(memorySizeGb) || memorySizeGb < MEMORY_GB.min || memorySizeGb > MEMORY_GB.max) {
-      throw new Error(`data.redis.nodeType: Memorystore takes a memory size in GB, ${MEMORY_GB.min}-${MEMORY_GB.max} (got "${redis.nodeType}")`);
-    }
 
     // Every attribute that replaces the instance (name, tier, network, connect mode, range,
     // key, TLS mode, region) is fixed whatever the tier; zones are left to the service.

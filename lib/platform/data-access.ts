@@ -44,11 +44,6 @@ export class DataAccess extends Construct {
     const labels = platformLabels(props.deployment, "data");
     const ready = tenant.namespace.ready;
 
-    this.configMap = new ConfigMapV1(this, "Endpoints", {
-      metadata: { name: DATA_ENDPOINTS, namespace, labels },
-      data: endpoints(data),
-      dependsOn: [ready],
-    });
 
     const withCredentials = [
       ...data.stores.filter((s) => s.credentials).map((s) => ({ name: `${s.kind}-credentials`, credentials: s.credentials! })),
@@ -71,6 +66,14 @@ export class DataAccess extends Construct {
     this.serviceAccount = new ServiceAccountV1(this, "Workload", {
       metadata: { name: sa.name, namespace, labels, annotations: identity.identity.serviceAccountAnnotations },
       dependsOn: [ready, ...identity.grants],
+    });
+    // The data layer's endpoints, with this tenant's own login names; and the labels pods
+    // must carry for the workload identity (Azure's webhook opts pods in by label).
+    const podLabels = Object.entries(identity.identity.podLabels).map(([k, v]) => `${k}=${v}`).join(",");
+    this.configMap = new ConfigMapV1(this, "Endpoints", {
+      metadata: { name: DATA_ENDPOINTS, namespace, labels },
+      data: { ...endpoints(data), ...identity.config, ...(podLabels ? { WORKLOAD_POD_LABELS: podLabels } : {}) },
+      dependsOn: [ready],
     });
   }
 }

@@ -163,7 +163,8 @@ export class ExternalSecrets extends Construct {
           kind: "ExternalSecret",
           metadata: { name: props.name, namespace: props.namespace, labels: platformLabels(this.deployment, "external-secrets") },
           spec: {
-            refreshInterval: "1h",
+            // Data credentials rotate (RDS and DocumentDB every 7 days): follow them within minutes.
+            refreshInterval: data ? "5m" : "1h",
             secretStoreRef: { kind: "ClusterSecretStore", name: data ? ExternalSecrets.DATA_STORE : ExternalSecrets.STORE },
             target: {
               name: props.name,

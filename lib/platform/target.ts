@@ -75,10 +75,12 @@ export interface IPlatformTarget {
 
   /**
    * A cloud identity for a tenant's workloads (pods running as `sa`) with read and write
-   * access to `buckets` and nothing else. Empty bindings where the object store takes
-   * keys instead (on-prem).
+   * access to `buckets` and nothing else, and a login to the stores that take identity
+   * sign-in. Its config holds the tenant's own connection settings for the
+   * `data-endpoints` ConfigMap (e.g. `POSTGRES_USER`, the identity's database login).
+   * Empty where the object store takes keys instead (on-prem).
    */
-  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined>;
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>>;
 
   /** How the Envoy gateway's Service is exposed: always internal unless a user says otherwise. */
   readonly gatewayService: GatewayService;

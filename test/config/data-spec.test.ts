@@ -69,7 +69,18 @@ describe("a bad data section is rejected with the path, the value and what is ac
     ["an object store without a secret store", { ...onprem, data: { objectStore: s3 } }, 'data.objectStore.credentials: needs platform.secretStore on onprem: External Secrets has no store to read the credentials from (got {"secretRef":"s3"})'],
     ["a plain-http object store", { ...onprem, data: { objectStore: { ...s3, endpoint: "http://s3.example.com" } } }, 'data.objectStore.endpoint: must be an https:// URL of an S3-compatible endpoint (got "http://s3.example.com")'],
     ["a Firestore instance class", { ...gcp, data: { documents: { enabled: true, instanceClass: "large" } } }, 'data.documents.instanceClass: gcp\'s document store (Firestore with MongoDB compatibility) is serverless and takes no instance class (got "large")'],
+    ["a standby on an Azure Burstable server", { ...azure, data: { postgres: { ha: true } } }, "data.postgres.ha: Burstable servers (B_Standard_B2ms) have no high availability on azure; use a GP_ or MO_ SKU for a standby, or ha: false (got true)"],
+    ["DR in an Azure region without a pair", { name: "acme", target: { cloud: "azure", region: "polandcentral" }, data: { disasterRecovery: {} } }, "data.disasterRecovery: polandcentral has no Azure region pair, so neither PostgreSQL geo-redundant backups nor geo-redundant storage exist there; deploy to a paired region (e.g. westeurope, eastus2) or remove data.disasterRecovery (got {})"],
+    ["a Cloud SQL tier that is not a custom machine", { ...gcp, data: { postgres: { instanceClass: "db-perf-optimized-N-4" } } }, 'data.postgres.instanceClass: must be a Cloud SQL Enterprise machine type db-custom-<vCPUs>-<memory MB>, e.g. db-custom-4-16384 (got "db-perf-optimized-N-4")'],
+    ["a Memorystore size that is not GB", { ...gcp, data: { redis: { nodeType: "cache.m7g.large" } } }, 'data.redis.nodeType: on gcp is the Memorystore size in GB, 1-300 (got "cache.m7g.large")'],
+    ["an on-prem instance class that is not a CPU count", { ...onprem, data: { postgres: { instanceClass: "db.m7g.large" } } }, 'data.postgres.instanceClass: on onprem is the CPU count of each instance, 1-64, e.g. "4" (got "db.m7g.large")'],
+    ["an on-prem Valkey size that is not memory", { ...onprem, data: { redis: { nodeType: "4" } } }, 'data.redis.nodeType: on onprem is the memory of each Valkey instance, e.g. "4Gi" or "512Mi" (got "4")'],
+    ["on-prem backups expiring before PITR needs them", { ...onprem, data: { retentionDays: { backups: 3 } } }, "data.retentionDays.backups: must be at least data.postgres.backupDays (7): the database's base backups and WAL are kept in that bucket (got 3)"],
   ])("%s", (_, input, message) => {
     expect(problems(input)).toContain(message);
+  });
+
+  test("an on-prem instance class may be a single digit", () => {
+    expect(parseSpec({ ...onprem, data: { postgres: { instanceClass: "4" } } }).data.postgres?.instanceClass).toBe("4");
   });
 });

@@ -13,7 +13,7 @@ import type { Naming } from "../../core/naming";
 import { protect } from "../../core/protect";
 import { setComponent } from "../../core/tags";
 import type { AzureNetwork } from "../../network/azure";
-import { pairedRegion } from "../azure-pairs";
+import { pairedRegion } from "../../config/azure-pairs";
 
 export interface AzureKeysProps {
   readonly spec: DeploymentSpec;

@@ -231,9 +231,9 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
    * is mapped to IAM (that takes SQL inside the database), so workloads log in with the
    * synced credentials. Empty bindings when the tenant gets no bucket.
    */
-  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined> {
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
     const { cluster, data } = this.props;
-    if (buckets.length === 0) return { identity: NO_IDENTITY, grants: [], config: undefined };
+    if (buckets.length === 0) return { identity: NO_IDENTITY, grants: [], config: {} };
     if (!data) throw new Error(`${sa.namespace}/${sa.name}: buckets without a data layer on this target`);
     const arns = buckets.map((b) => `arn:${cluster.partition}:s3:::${b.name}`);
     const role = cluster.bindServiceAccount(scope, "WorkloadIdentity", {
@@ -261,6 +261,6 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
         },
       ],
     });
-    return { identity: NO_IDENTITY, grants: role.grants, config: undefined };
+    return { identity: NO_IDENTITY, grants: role.grants, config: {} };
   }
 }

@@ -147,7 +147,7 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
    * on each store of the data layer (PostgreSQL administrator, document database user,
    * Redis access policy assignment).
    */
-  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined> {
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
     const bound = this.cluster.bindServiceAccount(scope, "CloudIdentity", sa);
     const identity = bound.identity;
     const grants: ITerraformDependable[] = [bound.credential];
@@ -168,6 +168,12 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     if (data?.postgres) grants.push(data.postgres.allowEntraLogin(scope, "PostgresLogin", identity));
     if (data?.documents) grants.push(data.documents.allowEntraLogin(scope, "DocumentsLogin", identity));
     if (data?.redis) grants.push(data.redis.allowEntraLogin(scope, "RedisLogin", identity));
-    return { identity: bound.workloadIdentity, grants, config: undefined };
+    // Entra logins: PostgreSQL knows the identity by its name, Redis by its object id.
+    const config: Record<string, string> = {
+      AZURE_CLIENT_ID: identity.clientId,
+      ...(data?.postgres ? { POSTGRES_USER: identity.name } : {}),
+      ...(data?.redis ? { REDIS_USER: identity.principalId } : {}),
+    };
+    return { identity: bound.workloadIdentity, grants, config };
   }
 }

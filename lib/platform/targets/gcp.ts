@@ -188,7 +188,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
    * roles on that instance alone (logins are IAM tokens, no password); with the document
    * store, datastore.user on that database alone.
    */
-  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<undefined> {
+  workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
     const workload = this.cluster.bindServiceAccount(scope, sa);
     const member = workload.serviceAccount.member;
     const grants: ITerraformDependable[] = buckets.map(
@@ -232,6 +232,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
         }),
       );
     }
-    return { identity: workload.identity, grants: [...workload.grants, ...grants], config: undefined };
+    const config: Record<string, string> = postgres ? { POSTGRES_USER: Fn.trimsuffix(workload.serviceAccount.email, ".gserviceaccount.com") } : {};
+    return { identity: workload.identity, grants: [...workload.grants, ...grants], config };
   }
 }

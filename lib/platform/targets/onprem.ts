@@ -164,7 +164,7 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
   }
 
   /** No cloud identity on-prem: workloads reach the object store with the keys of their `object-store-credentials` Secret. */
-  workloadIdentity(): Binding<undefined> {
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: undefined };
+  workloadIdentity(): Binding<Record<string, string>> {
+    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: {} };
   }
 }

@@ -55,16 +55,14 @@ const PAIRS: Record<string, string> = {
   ukwest: "uksouth",
 };
 
-/**
- * The region Azure copies geo-redundant data of `region` to. Throws for a region
- * without a pair, naming the spec field: disaster recovery cannot work there.
- */
+/** The region Azure copies geo-redundant data of `region` to; undefined for a region without a pair. */
+export function azurePair(region: string): string | undefined {
+  return PAIRS[region];
+}
+
+/** The pair of a region the spec was validated for (validate-data.ts refuses unpaired regions with DR). */
 export function pairedRegion(region: string): string {
   const pair = PAIRS[region];
-  if (!pair) {
-    throw new Error(
-      `data.disasterRecovery: ${region} has no Azure region pair, so neither PostgreSQL geo-redundant backups nor geo-redundant storage exist there; deploy to a paired region (e.g. westeurope, eastus2) or remove data.disasterRecovery`,
-    );
-  }
+  if (!pair) throw new Error(`${region} has no Azure region pair; the spec's validation should have refused disaster recovery there`);
   return pair;
 }
