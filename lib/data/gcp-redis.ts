@@ -20,7 +20,6 @@ export interface GcpRedisProps {
   readonly keys: GcpKeys;
 }
 
-
 /**
  * Memorystore for Redis 7.2, Standard tier: a replica in another zone with automatic
  * failover, reached over private service access only, AUTH on, TLS with server
