@@ -26,11 +26,38 @@ function* walk(value: unknown, path = ""): Generator<[string, unknown, string]> 
 
 const SECRET_KEY = /(preshared_key|shared_key|shared_secret|password|private_key|client_secret|(^|_)token)$/;
 const INTERNET = ["0.0.0.0/0", "*", "Internet", "Any"];
-/** Types that hold data or keys: they must refuse to be destroyed by a plan. */
+/** Types that hold data or keys: they must refuse to be destroyed by a plan while protection is on. */
 const STATEFUL = [
   "aws_kms_key", "azurerm_storage_account", "aws_s3_bucket", "google_storage_bucket", "azurerm_key_vault",
-  "azurerm_key_vault_key", "google_kms_crypto_key",
+  "azurerm_key_vault_key", "google_kms_crypto_key", "aws_db_instance", "aws_docdb_cluster", "aws_elasticache_replication_group",
+  "azurerm_postgresql_flexible_server", "azurerm_mongo_cluster", "azurerm_managed_redis", "google_sql_database_instance",
+  "google_redis_instance", "google_firestore_database", "aws_eks_cluster", "azurerm_kubernetes_cluster", "google_container_cluster",
 ];
+
+/**
+ * What every database, cache and document store must be, per type: private, encrypted
+ * at rest with the deployment's key, TLS in transit, backed up for at least 7 days.
+ */
+const STORES: Record<string, (r: Record<string, any>) => Record<string, unknown>> = {
+  aws_db_instance: (r) => ({ private: r.publicly_accessible === false, encrypted: r.storage_encrypted === true && isRef(r.kms_key_id), backups: r.backup_retention_period >= 7 }),
+  aws_docdb_cluster: (r) => ({ encrypted: r.storage_encrypted === true && isRef(r.kms_key_id), backups: r.backup_retention_period >= 7 }),
+  aws_elasticache_replication_group: (r) => ({ encrypted: String(r.at_rest_encryption_enabled) === "true" && isRef(r.kms_key_id), tls: String(r.transit_encryption_enabled) === "true" }),
+  azurerm_postgresql_flexible_server: (r) => ({ private: r.public_network_access_enabled === false, encrypted: isRef(r.customer_managed_key?.key_vault_key_id), backups: r.backup_retention_days >= 7 }),
+  azurerm_mongo_cluster: (r) => ({ private: r.public_network_access === "Disabled", encrypted: isRef(r.customer_managed_key?.key_vault_key_id) }),
+  azurerm_managed_redis: (r) => ({ private: r.public_network_access === "Disabled", encrypted: isRef(r.customer_managed_key?.key_vault_key_id), tls: r.default_database?.client_protocol === "Encrypted" }),
+  google_sql_database_instance: (r) => ({
+    private: r.settings?.ip_configuration?.ipv4_enabled === false,
+    encrypted: isRef(r.encryption_key_name),
+    tls: ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"].includes(r.settings?.ip_configuration?.ssl_mode),
+    backups: r.settings?.backup_configuration?.enabled === true && r.settings.backup_configuration.point_in_time_recovery_enabled === true,
+  }),
+  google_redis_instance: (r) => ({ private: r.connect_mode === "PRIVATE_SERVICE_ACCESS", encrypted: isRef(r.customer_managed_key), tls: r.transit_encryption_mode === "SERVER_AUTHENTICATION", auth: r.auth_enabled === true }),
+  google_firestore_database: (r) => ({ encrypted: isRef(r.cmek_config?.kms_key_name), backups: r.point_in_time_recovery_enablement === "POINT_IN_TIME_RECOVERY_ENABLED" }),
+};
+
+function isRef(value: unknown): boolean {
+  return typeof value === "string" && /^\$\{[a-z_]+\./.test(value);
+}
 
 /** The chart that installs each API group's CRDs (constraints come from their templates). */
 const CRD_OWNER: Record<string, string> = {
@@ -103,10 +130,42 @@ describe("invariants", () => {
       if (stack.name.endsWith("-infra")) expect(checked).toBeGreaterThan(0);
     }));
 
-    test("stateful resources are protected from destroy", each((stack) => {
+    test("stateful resources are protected from destroy while data.protection is on", each((stack) => {
+      if (!spec.data.protection) return;
       for (const type of STATEFUL) {
         for (const r of stack.resources(type)) expect(r.lifecycle?.prevent_destroy, r.tfAddress).toBe(true);
       }
+    }));
+
+    test("every database, cache and document store is private, encrypted with the deployment's key, TLS-only and backed up", each((stack) => {
+      for (const [type, check] of Object.entries(STORES)) {
+        for (const r of stack.resources(type)) {
+          const facts = check(r);
+          expect(facts, r.tfAddress).toEqual(Object.fromEntries(Object.keys(facts).map((k) => [k, true])));
+        }
+      }
+    }));
+
+    test("every bucket is encrypted, versioned and private", each((stack) => {
+      for (const b of stack.resources("aws_s3_bucket")) {
+        const of = (type: string) => stack.resources(type).find((r) => r.bucket === stack.ref(b, "id"));
+        expect(of("aws_s3_bucket_server_side_encryption_configuration")?.rule?.[0]?.apply_server_side_encryption_by_default?.sse_algorithm, b.tfAddress).toMatch(/^(aws:kms|AES256)$/);
+        expect(of("aws_s3_bucket_versioning")?.versioning_configuration?.status, b.tfAddress).toBe("Enabled");
+        const block = of("aws_s3_bucket_public_access_block");
+        expect([block?.block_public_acls, block?.block_public_policy, block?.ignore_public_acls, block?.restrict_public_buckets], b.tfAddress).toEqual([true, true, true, true]);
+        expect(b.force_destroy ?? false, b.tfAddress).toBe(false);
+      }
+      for (const b of stack.resources("google_storage_bucket")) {
+        expect([b.uniform_bucket_level_access, b.public_access_prevention, b.versioning?.enabled, isRef(b.encryption?.default_kms_key_name)], b.tfAddress).toEqual([true, "enforced", true, true]);
+        expect(b.force_destroy ?? false, b.tfAddress).toBe(false);
+      }
+      // Accounts holding the product's containers (the flow-log account is closed by its network rules).
+      const withContainers = new Set(stack.resources("azurerm_storage_container").map((c) => c.storage_account_id));
+      for (const a of stack.resources("azurerm_storage_account").filter((a) => withContainers.has(stack.ref(a, "id")))) {
+        expect([a.public_network_access_enabled, a.shared_access_key_enabled, a.allow_nested_items_to_be_public, a.min_tls_version], a.tfAddress).toEqual([false, false, false, "TLS1_2"]);
+        expect([a.blob_properties?.versioning_enabled, isRef(a.customer_managed_key?.key_vault_key_id)], a.tfAddress).toEqual([true, true]);
+      }
+      for (const c of stack.resources("azurerm_storage_container")) expect(c.container_access_type ?? "private", c.tfAddress).toBe("private");
     }));
 
     test("nothing admits traffic from the whole internet", each((stack) => {
