@@ -69,8 +69,8 @@ export function validateData(spec: Loose, addIssue: z.RefinementCtx["addIssue"])
   if (cloud === "onprem" && pg?.enabled !== false) {
     const days = typeof pg?.backupDays === "number" ? pg.backupDays : sizes.postgres.backupDays;
     const kept = data.retentionDays?.backups;
-    if (typeof kept === "number" && kept < days) {
-      issue(["data", "retentionDays", "backups"], `must be at least data.postgres.backupDays (${days}): the database's base backups and WAL are kept in that bucket`);
+    if (typeof kept === "number" && kept < days + 2) {
+      issue(["data", "retentionDays", "backups"], `must be at least data.postgres.backupDays + 2 (${days + 2}): the base backup before the recovery window and its WAL are kept in that bucket`);
     }
   }
   if (cloud === "gcp" && data.documents?.instanceClass !== undefined) {

@@ -16,6 +16,9 @@ import { StoreSecurityGroup } from "./aws-security-group";
 import type { DataStoreConnection } from "./data";
 import type { AwsKeys, DisasterRecoveryRegion } from "./keys/aws";
 
+/** Days of backups kept in the DR region (fixed: changing it would restart the replication). */
+const DR_RETENTION_DAYS = 14;
+
 export interface AwsPostgresProps {
   readonly naming: Naming;
   readonly region: string;
@@ -145,14 +148,13 @@ export class AwsPostgres extends Construct {
     if (dr) {
       if (!keys.dataReplica) throw new Error("disaster recovery needs the data key's replica: pass disasterRecovery to AwsKeys too");
       // Snapshots and transaction logs copied as they are taken: point-in-time restore in
-      // the other region with an RPO of minutes. Not `prevent_destroy`: every argument
-      // forces a replacement (other backup days stop and restart the replication), and
-      // stopping it keeps the backups already copied until their retention ends.
+      // the other region with an RPO of minutes. Every argument forces a replacement, which
+      // would restart the replication: the retention is therefore fixed, not the tier's.
       new DbInstanceAutomatedBackupsReplication(this, "DisasterRecoveryBackups", {
         provider: dr.provider,
         sourceDbInstanceArn: this.instance.arn,
         kmsKeyId: keys.dataReplica.arn,
-        retentionPeriod: postgres.backupDays,
+        retentionPeriod: DR_RETENTION_DAYS,
       });
     }
 

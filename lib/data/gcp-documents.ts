@@ -19,6 +19,8 @@ export interface GcpDocumentsProps {
 
 /** Days of daily backups when the spec sets none (PostgreSQL's backupDays otherwise). */
 const DEFAULT_BACKUP_DAYS = 7;
+/** The longest a daily Firestore backup may be kept. */
+const DAILY_BACKUP_DAYS = 7;
 
 /**
  * The MongoDB-compatible store: a Firestore Enterprise edition database in the region,
@@ -61,12 +63,23 @@ export class GcpDocuments extends Construct {
       protection,
     );
 
+    // Firestore keeps daily backups at most 7 days and weekly ones up to 14 weeks: the
+    // daily schedule covers the last week, a weekly one the rest of the backup days. Both
+    // always exist (a schedule's recurrence cannot change in place), so a tier change only
+    // changes their retention.
     const days = spec.data.postgres?.backupDays ?? DEFAULT_BACKUP_DAYS;
     new FirestoreBackupSchedule(this, "DailyBackup", {
       project,
       database: name,
-      retention: `${days * 86400}s`,
+      retention: `${DAILY_BACKUP_DAYS * 86400}s`,
       dailyRecurrence: {},
+      dependsOn: [this.database],
+    });
+    new FirestoreBackupSchedule(this, "WeeklyBackup", {
+      project,
+      database: name,
+      retention: `${Math.max(days, DAILY_BACKUP_DAYS + 7) * 86400}s`,
+      weeklyRecurrence: { day: "SUNDAY" },
       dependsOn: [this.database],
     });
 

@@ -78,7 +78,7 @@ export class OnpremMongoDb extends Construct {
         namespace: DATA_NAMESPACE,
         objects: [
           // Members are reached as <name>-<n>.<name>-svc...; clients seed from the Service.
-          serverCertificate({ deployment: props.deployment, store: name, dnsNames: [...domains.map((d) => `*.${d}`), ...domains] }),
+          serverCertificate({ deployment: props.deployment, store: name, dnsNames: [...domains.map((d) => `*.${d}`), ...domains], clientAuth: true }),
           ...generatedSecret({ deployment: props.deployment, name: MONGODB_PASSWORD, keys: ["password"] }),
           {
             apiVersion: "mongodbcommunity.mongodb.com/v1",

@@ -12,6 +12,9 @@ import { DATA_NAMESPACE, OBJECT_STORE_KEYS, OBJECT_STORE_IDENTITIES, ONPREM_DATA
 import { serverCertificate, serviceNames } from "./onprem-tls";
 
 /** A key in a Secret of `data`, as barman-cloud's ObjectStore references credentials. */
+/** The in-cluster object store's volume: room for the buckets and a month of database backups at the large tier. */
+const OBJECT_STORE_VOLUME = "1Ti";
+
 export interface SecretKeyRef {
   readonly name: string;
   readonly key: string;
@@ -145,7 +148,8 @@ export class OnpremObjectStore extends Construct {
             extraVolumeMounts: "- name: s3-tls\n  mountPath: /tls\n  readOnly: true\n",
             data: {
               type: "persistentVolumeClaim",
-              size: `${2 * (data.postgres?.storageGb ?? 100)}Gi`,
+              // Fixed whatever the tier: a claim only grows, and only where its class allows expansion.
+              size: OBJECT_STORE_VOLUME,
               ...(props.storageClass ? { storageClass: props.storageClass } : {}),
               // Uninstalling the release leaves the volume while protection is on.
               annotations: data.protection ? { "helm.sh/resource-policy": "keep" } : {},

@@ -17,6 +17,11 @@ export interface ServerCertificateProps {
   readonly dnsNames: string[];
   /** Labels on the Secret, e.g. CloudNativePG's reload marker. @default none */
   readonly secretLabels?: Record<string, string>;
+  /**
+   * Also a client certificate: replica-set members present it to each other (MongoDB
+   * refuses a peer certificate without clientAuth). @default false
+   */
+  readonly clientAuth?: boolean;
 }
 
 /**
@@ -37,7 +42,7 @@ export function serverCertificate(props: ServerCertificateProps): Record<string,
       commonName: props.dnsNames[0],
       dnsNames: props.dnsNames,
       duration: "2160h",
-      usages: ["server auth", "digital signature"],
+      usages: ["server auth", ...(props.clientAuth ? ["client auth"] : []), "digital signature"],
       privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
       issuerRef: { name: INTERNAL_CA, kind: "ClusterIssuer", group: "cert-manager.io" },
     },

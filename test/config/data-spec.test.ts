@@ -75,7 +75,7 @@ describe("a bad data section is rejected with the path, the value and what is ac
     ["a Memorystore size that is not GB", { ...gcp, data: { redis: { nodeType: "cache.m7g.large" } } }, 'data.redis.nodeType: on gcp is the Memorystore size in GB, 1-300 (got "cache.m7g.large")'],
     ["an on-prem instance class that is not a CPU count", { ...onprem, data: { postgres: { instanceClass: "db.m7g.large" } } }, 'data.postgres.instanceClass: on onprem is the CPU count of each instance, 1-64, e.g. "4" (got "db.m7g.large")'],
     ["an on-prem Valkey size that is not memory", { ...onprem, data: { redis: { nodeType: "4" } } }, 'data.redis.nodeType: on onprem is the memory of each Valkey instance, e.g. "4Gi" or "512Mi" (got "4")'],
-    ["on-prem backups expiring before PITR needs them", { ...onprem, data: { retentionDays: { backups: 3 } } }, "data.retentionDays.backups: must be at least data.postgres.backupDays (7): the database's base backups and WAL are kept in that bucket (got 3)"],
+    ["on-prem backups expiring before PITR needs them", { ...onprem, data: { retentionDays: { backups: 3 } } }, "data.retentionDays.backups: must be at least data.postgres.backupDays + 2 (9): the base backup before the recovery window and its WAL are kept in that bucket (got 3)"],
   ])("%s", (_, input, message) => {
     expect(problems(input)).toContain(message);
   });

@@ -248,10 +248,14 @@ describe("GcpDocuments", () => {
     expect(database.depends_on).toContain(infra.resource("google_kms_crypto_key_iam_member", (g) => g.member === agent(infra, "gcp-sa-firestore")).tfAddress);
   });
 
-  test("daily backups kept as long as the database backups", async () => {
-    expect(infra.resource("google_firestore_backup_schedule")).toMatchObject({ database: "acme-documents", retention: `${7 * 86400}s`, daily_recurrence: {} });
+  test("daily backups for the last week (Firestore's daily maximum) and weekly ones for the backup days", async () => {
+    const daily = (s: StackJson) => s.resource("google_firestore_backup_schedule", (b) => b.daily_recurrence !== undefined);
+    const weekly = (s: StackJson) => s.resource("google_firestore_backup_schedule", (b) => b.weekly_recurrence !== undefined);
+    expect(daily(infra)).toMatchObject({ database: "acme-documents", retention: `${7 * 86400}s`, daily_recurrence: {} });
+    expect(weekly(infra)).toMatchObject({ database: "acme-documents", retention: `${14 * 86400}s`, weekly_recurrence: { day: "SUNDAY" } });
     const { infra: large } = await synth({ ...gcp({ documents: { enabled: true } }), tier: "large" });
-    expect(large.resource("google_firestore_backup_schedule").retention).toBe(`${35 * 86400}s`);
+    expect(daily(large).retention).toBe(`${7 * 86400}s`);
+    expect(weekly(large).retention).toBe(`${35 * 86400}s`);
   });
 
   test("absent unless the spec turns it on", () => {

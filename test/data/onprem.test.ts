@@ -246,7 +246,7 @@ describe("OnpremObjectStore", () => {
     expect(values.allInOne.extraVolumes).toContain("secretName: seaweedfs-tls");
     expect(values.global.seaweedfs.createClusterRole).toBe(false);
     expect(values.filer.encryptVolumeData).toBe(true);
-    expect(values.allInOne.data).toMatchObject({ type: "persistentVolumeClaim", storageClass: "ceph-rbd", size: "200Gi" });
+    expect(values.allInOne.data).toMatchObject({ type: "persistentVolumeClaim", storageClass: "ceph-rbd", size: "1Ti" });
   });
 
   test("its pods comply with Pod Security restricted (the bucket hook takes the filer's contexts)", () => {
