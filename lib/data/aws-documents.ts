@@ -1,4 +1,3 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DocdbCluster } from "@cdktf/provider-aws/lib/docdb-cluster";
 import { DocdbClusterInstance } from "@cdktf/provider-aws/lib/docdb-cluster-instance";
 import { DocdbClusterParameterGroup } from "@cdktf/provider-aws/lib/docdb-cluster-parameter-group";
@@ -13,6 +12,7 @@ import { MASTER_USER, RDS_CA } from "./aws-postgres";
 import { StoreSecurityGroup } from "./aws-security-group";
 import type { DataStoreConnection } from "./data";
 import type { AwsKeys } from "./keys/aws";
+import { serviceLogGroups } from "./aws-log-groups";
 
 export interface AwsDocumentsProps {
   readonly naming: Naming;
@@ -91,14 +91,7 @@ export class AwsDocuments extends Construct {
       ],
       lifecycle: { createBeforeDestroy: true },
     });
-    const logGroups = LOG_EXPORTS.map(
-      (log) =>
-        new CloudwatchLogGroup(this, `Logs-${log}`, {
-          name: `/aws/docdb/${identifier}/${log}`,
-          retentionInDays: props.logRetentionDays,
-          kmsKeyId: keys.logs.arn,
-        }),
-    );
+    const logGroups = serviceLogGroups(this, `/aws/docdb/${identifier}`, LOG_EXPORTS, props.logRetentionDays, keys.logs);
 
     this.cluster = protect(
       new DocdbCluster(this, "Cluster", {

@@ -1,4 +1,3 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbInstanceAutomatedBackupsReplication } from "@cdktf/provider-aws/lib/db-instance-automated-backups-replication";
@@ -15,6 +14,7 @@ import type { AwsNetwork } from "../network/aws";
 import { StoreSecurityGroup } from "./aws-security-group";
 import type { DataStoreConnection } from "./data";
 import type { AwsKeys, DisasterRecoveryRegion } from "./keys/aws";
+import { serviceLogGroups } from "./aws-log-groups";
 
 /** Days of backups kept in the DR region (fixed: changing it would restart the replication). */
 const DR_RETENTION_DAYS = 14;
@@ -84,15 +84,7 @@ export class AwsPostgres extends Construct {
       tags: { Name: identifier },
     });
     const parameters = this.parameterGroup(naming, postgres.version);
-    // Created first, with a retention and the logs key; otherwise RDS creates them unencrypted and kept forever.
-    const logGroups = LOG_EXPORTS.map(
-      (log) =>
-        new CloudwatchLogGroup(this, `Logs-${log}`, {
-          name: `/aws/rds/instance/${identifier}/${log}`,
-          retentionInDays: props.logRetentionDays,
-          kmsKeyId: keys.logs.arn,
-        }),
-    );
+    const logGroups = serviceLogGroups(this, `/aws/rds/instance/${identifier}`, LOG_EXPORTS, props.logRetentionDays, keys.logs);
     const monitoring = this.monitoringRole(naming, keys.partition);
 
     this.instance = protect(

@@ -1,4 +1,3 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import { ElasticacheReplicationGroup } from "@cdktf/provider-aws/lib/elasticache-replication-group";
@@ -14,6 +13,7 @@ import type { AwsNetwork } from "../network/aws";
 import { StoreSecurityGroup } from "./aws-security-group";
 import type { DataStoreConnection } from "./data";
 import type { AwsKeys } from "./keys/aws";
+import { serviceLogGroups } from "./aws-log-groups";
 
 export interface AwsRedisProps {
   readonly naming: Naming;
@@ -101,14 +101,8 @@ export class AwsRedis extends Construct {
       dependsOn: [version],
     });
 
-    const logGroups = LOG_TYPES.map((logType) => ({
-      logType,
-      group: new CloudwatchLogGroup(this, `Logs-${logType}`, {
-        name: `/aws/elasticache/${identifier}/${logType}`,
-        retentionInDays: props.logRetentionDays,
-        kmsKeyId: keys.logs.arn,
-      }),
-    }));
+    const groups = serviceLogGroups(this, `/aws/elasticache/${identifier}`, LOG_TYPES, props.logRetentionDays, keys.logs);
+    const logGroups = LOG_TYPES.map((logType, i) => ({ logType, group: groups[i] }));
 
     this.replicationGroup = protect(
       new ElasticacheReplicationGroup(this, "ReplicationGroup", {

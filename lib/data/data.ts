@@ -30,6 +30,9 @@ export interface DataStoreConnection {
   readonly credentials?: { readonly remoteKey: string; readonly properties: Record<string, string> };
 }
 
+/** Buckets the platform keeps for itself (access logs, long-term metrics): never the product's. */
+export const PLATFORM_BUCKETS: readonly string[] = ["logs", "metrics"];
+
 /** One object storage bucket (container on Azure) and what it is for. */
 export interface BucketRef {
   /** The spec's name for it: metrics, logs, config, backups... */

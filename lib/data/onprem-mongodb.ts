@@ -1,15 +1,11 @@
-import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DataSpec } from "../config/spec";
 import { HelmChart, Manifests } from "../core/helm";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { CertManager } from "../platform/cert-manager";
 import { CHARTS } from "../platform/charts";
-import type { ExternalSecrets } from "../platform/external-secrets";
 import { platformLabels } from "../platform/namespaces";
 import { generatedSecret } from "./onprem-credentials";
-import { DATA_NAMESPACE, MONGODB_PASSWORD, MONGODB_USER, ONPREM_DATA, tlsSecret, type OnpremDataPlan } from "./onprem-plan";
+import { DATA_NAMESPACE, MONGODB_PASSWORD, MONGODB_USER, ONPREM_DATA, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
 import { serverCertificate } from "./onprem-tls";
 
 /** MongoDB Community Server, the newest 8.0 patch verified (8.0.17 fixes CVE-2025-14847). SSPL-licensed. */
@@ -18,18 +14,6 @@ export const MONGODB_VERSION = "8.0.17";
 /** Volume sizes per member: fixed, because a StatefulSet's claim templates cannot change in place. */
 const DATA_VOLUME = "100Gi";
 const LOGS_VOLUME = "10Gi";
-
-export interface OnpremMongoDbProps {
-  readonly deployment: string;
-  readonly data: DataSpec;
-  readonly plan: OnpremDataPlan;
-  /** @default the cluster's default storage class */
-  readonly storageClass?: string;
-  readonly certManager: CertManager;
-  readonly secrets: ExternalSecrets;
-  /** The namespace. */
-  readonly dependsOn: ITerraformDependable[];
-}
 
 /**
  * MongoDB through MongoDB Controllers for Kubernetes, watching `data` only, telemetry
@@ -42,7 +26,7 @@ export class OnpremMongoDb extends Construct {
   /** The release holding the replica set. */
   readonly release: Manifests["release"];
 
-  constructor(scope: Construct, id: string, props: OnpremMongoDbProps) {
+  constructor(scope: Construct, id: string, props: OnpremStoreProps) {
     super(scope, id);
     setComponent(this, "data");
     const { plan, data } = props;

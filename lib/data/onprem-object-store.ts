@@ -1,14 +1,12 @@
 import { TerraformOutput, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DataSpec } from "../config/spec";
 import { HelmChart, Manifests } from "../core/helm";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { CertManager } from "../platform/cert-manager";
 import { CHARTS } from "../platform/charts";
-import type { ExternalSecrets } from "../platform/external-secrets";
+import { PLATFORM_BUCKETS } from "./data";
 import { generatedSecret } from "./onprem-credentials";
-import { DATA_NAMESPACE, OBJECT_STORE_KEYS, OBJECT_STORE_IDENTITIES, ONPREM_DATA, tlsSecret, type OnpremDataPlan } from "./onprem-plan";
+import { DATA_NAMESPACE, OBJECT_STORE_KEYS, OBJECT_STORE_IDENTITIES, ONPREM_DATA, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
 import { serverCertificate, serviceNames } from "./onprem-tls";
 
 /** A key in a Secret of `data`, as barman-cloud's ObjectStore references credentials. */
@@ -30,20 +28,6 @@ export interface BackupTarget {
   readonly ready: ITerraformDependable[];
 }
 
-export interface OnpremObjectStoreProps {
-  readonly deployment: string;
-  readonly data: DataSpec;
-  readonly plan: OnpremDataPlan;
-  /** @default the cluster's default storage class */
-  readonly storageClass?: string;
-  readonly certManager: CertManager;
-  readonly secrets: ExternalSecrets;
-  /** The namespace. */
-  readonly dependsOn: ITerraformDependable[];
-}
-
-/** Buckets the platform keeps for itself (access logs, long-term metrics): not the product's. */
-const PLATFORM_BUCKETS = ["logs", "metrics"];
 
 /**
  * S3-compatible object storage for the buckets and PostgreSQL's backups. With the
@@ -62,7 +46,7 @@ export class OnpremObjectStore extends Construct {
   /** The release holding the store's data (undefined for an external store). */
   readonly release?: HelmChart["release"];
 
-  constructor(scope: Construct, id: string, props: OnpremObjectStoreProps) {
+  constructor(scope: Construct, id: string, props: OnpremStoreProps) {
     super(scope, id);
     setComponent(this, "data");
     const { plan, data } = props;

@@ -1,5 +1,23 @@
-import type { DeploymentSpec } from "../config/spec";
+import type { ITerraformDependable } from "cdktf";
+import type { DataSpec, DeploymentSpec } from "../config/spec";
+import type { CertManager } from "../platform/cert-manager";
+import type { ExternalSecrets } from "../platform/external-secrets";
 import type { BucketRef, DataStoreConnection, DataStoreKind, IDataLayer, ObjectStoreAccess } from "./data";
+
+/** What every in-cluster store takes. */
+export interface OnpremStoreProps {
+  readonly deployment: string;
+  readonly data: DataSpec;
+  readonly plan: OnpremDataPlan;
+  /** @default the cluster's default storage class */
+  readonly storageClass?: string;
+  /** Issues the store's server certificate. */
+  readonly certManager: CertManager;
+  /** Generates the store's passwords in the cluster. */
+  readonly secrets: ExternalSecrets;
+  /** The namespace. */
+  readonly dependsOn: ITerraformDependable[];
+}
 
 /** The namespace every on-prem store, its operator and its secrets live in. */
 export const DATA_NAMESPACE = "data";

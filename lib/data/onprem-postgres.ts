@@ -1,14 +1,11 @@
-import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DataSpec } from "../config/spec";
 import { HelmChart, Manifests } from "../core/helm";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { CertManager } from "../platform/cert-manager";
 import { CHARTS } from "../platform/charts";
 import { platformLabels } from "../platform/namespaces";
 import type { BackupTarget } from "./onprem-object-store";
-import { DATA_NAMESPACE, ONPREM_DATA, tlsSecret, type OnpremDataPlan } from "./onprem-plan";
+import { DATA_NAMESPACE, ONPREM_DATA, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
 import { serverCertificate, serviceNames } from "./onprem-tls";
 
 /**
@@ -24,19 +21,11 @@ export const POSTGRES_IMAGES: Record<string, string> = {
 /** The barman-cloud plugin's name, as Clusters and backups reference it. */
 export const BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
 
-export interface OnpremPostgresProps {
-  readonly deployment: string;
-  readonly data: DataSpec;
-  readonly plan: OnpremDataPlan;
-  /** @default the cluster's default storage class */
-  readonly storageClass?: string;
+/** CloudNativePG generates its own credentials: no `secrets`. The certificate manager also issues the backup plugin's certificates. */
+export interface OnpremPostgresProps extends Omit<OnpremStoreProps, "secrets"> {
   /** Two operator replicas (leader election). @default false */
   readonly highAvailability?: boolean;
-  /** Issues the server certificate; the backup plugin's own certificates need its CRDs too. */
-  readonly certManager: CertManager;
   readonly backups: BackupTarget;
-  /** The namespace. */
-  readonly dependsOn: ITerraformDependable[];
 }
 
 /**

@@ -1,14 +1,10 @@
-import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DataSpec } from "../config/spec";
 import { HelmChart, Manifests } from "../core/helm";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { CertManager } from "../platform/cert-manager";
 import { CHARTS } from "../platform/charts";
-import type { ExternalSecrets } from "../platform/external-secrets";
 import { generatedSecret } from "./onprem-credentials";
-import { DATA_NAMESPACE, ONPREM_DATA, VALKEY_AUTH, tlsSecret, type OnpremDataPlan } from "./onprem-plan";
+import { DATA_NAMESPACE, ONPREM_DATA, VALKEY_AUTH, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
 import { serverCertificate, serviceNames } from "./onprem-tls";
 
 /**
@@ -17,18 +13,6 @@ import { serverCertificate, serviceNames } from "./onprem-tls";
  * it is rewritten.
  */
 const VOLUME = "32Gi";
-
-export interface OnpremValkeyProps {
-  readonly deployment: string;
-  readonly data: DataSpec;
-  readonly plan: OnpremDataPlan;
-  /** @default the cluster's default storage class */
-  readonly storageClass?: string;
-  readonly certManager: CertManager;
-  readonly secrets: ExternalSecrets;
-  /** The namespace. */
-  readonly dependsOn: ITerraformDependable[];
-}
 
 /**
  * Redis-compatible Valkey (BSD-3-Clause, the official image, no Bitnami): always a
@@ -44,7 +28,7 @@ export class OnpremValkey extends Construct {
   /** The release holding the data. */
   readonly release: HelmChart["release"];
 
-  constructor(scope: Construct, id: string, props: OnpremValkeyProps) {
+  constructor(scope: Construct, id: string, props: OnpremStoreProps) {
     super(scope, id);
     setComponent(this, "data");
     const { plan, data } = props;

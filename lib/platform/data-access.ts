@@ -1,7 +1,7 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { Construct } from "constructs";
-import type { DataStoreConnection, IDataLayer } from "../data/data";
+import { PLATFORM_BUCKETS, type DataStoreConnection, type IDataLayer } from "../data/data";
 import { setComponent } from "../core/tags";
 import type { ExternalSecrets } from "./external-secrets";
 import { platformLabels } from "./namespaces";
@@ -15,9 +15,6 @@ export interface DataAccessProps {
   readonly tenant: Tenant;
   readonly secrets: ExternalSecrets;
 }
-
-/** Buckets the platform keeps for itself: access logs and long-term metrics. */
-const PLATFORM_BUCKETS = ["logs", "metrics"];
 
 /** The ConfigMap the endpoints are published in, and the service account workloads run as. */
 export const DATA_ENDPOINTS = "data-endpoints";
