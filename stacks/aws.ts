@@ -4,7 +4,8 @@ import { EksCluster } from "../lib/cluster/eks";
 import { Karpenter } from "../lib/cluster/karpenter";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
-import { ByocStack } from "../lib/core/stack";
+import type { ByocStack } from "../lib/core/stack";
+import { specStack } from "./spec-stack";
 import { AwsDataLayer } from "../lib/data/aws";
 import { AwsKeys, type DisasterRecoveryRegion } from "../lib/data/keys/aws";
 import { AwsDns } from "../lib/dns/aws";
@@ -20,7 +21,7 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const allowedAccountIds = accountId ? [accountId] : undefined;
   const provider = (stack: ByocStack) => new AwsProvider(stack, "aws", { region, allowedAccountIds });
 
-  const infra = new ByocStack(scope, spec, "infra");
+  const infra = specStack(scope, spec, "infra");
   provider(infra);
   const naming = infra.naming;
   const disasterRecovery = drRegion(infra, spec, allowedAccountIds);
@@ -40,7 +41,7 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const karpenter = new Karpenter(infra, "Karpenter", { spec, naming, cluster, keys });
   const data = new AwsDataLayer(infra, "Data", { spec, naming, region, network, keys, clients: cluster.securityGroups.nodes, disasterRecovery });
 
-  const platform = new ByocStack(scope, spec, "platform");
+  const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
   const target = new AwsPlatformTarget(platform, "Target", { spec, cluster, karpenter, network, dns, volumesKey: keys.volumes, data });

@@ -3,7 +3,8 @@ import type { Construct } from "constructs";
 import { AksCluster } from "../lib/cluster/aks";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
-import { ByocStack } from "../lib/core/stack";
+import type { ByocStack } from "../lib/core/stack";
+import { specStack } from "./spec-stack";
 import { AzureDataLayer } from "../lib/data/azure";
 import { AzureKeys } from "../lib/data/keys/azure";
 import { AzureDns } from "../lib/dns/azure";
@@ -33,7 +34,7 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
       storageUseAzuread: true,
     });
 
-  const infra = new ByocStack(scope, spec, "infra");
+  const infra = specStack(scope, spec, "infra");
   provider(infra);
   const naming = infra.naming;
   const network = new AzureNetwork(infra, "Network", { spec, location: target.region, naming });
@@ -52,7 +53,7 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
   keys.auditTo(cluster.logs.id);
   const data = new AzureDataLayer(infra, "Data", { spec, naming, network, keys, logsWorkspaceId: cluster.logs.id });
 
-  const platform = new ByocStack(scope, spec, "platform");
+  const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
   const platformTarget = new AzurePlatformTarget(platform, "Target", { spec, cluster, keys, dns, data });

@@ -4,7 +4,8 @@ import type { Construct } from "constructs";
 import { GkeCluster } from "../lib/cluster/gke";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
-import { ByocStack } from "../lib/core/stack";
+import type { ByocStack } from "../lib/core/stack";
+import { specStack } from "./spec-stack";
 import { GcpDataLayer } from "../lib/data/gcp";
 import { GcpKeys } from "../lib/data/keys/gcp";
 import { GcpDns } from "../lib/dns/gcp";
@@ -25,7 +26,7 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   // Without a project in the spec, the provider's (GOOGLE_PROJECT) is used.
   const projectOf = (stack: ByocStack) => target.project ?? new DataGoogleClientConfig(stack, "Client").project;
 
-  const infra = new ByocStack(scope, spec, "infra");
+  const infra = specStack(scope, spec, "infra");
   provider(infra);
   const project = projectOf(infra);
   const network = new GcpNetwork(infra, "Network", { spec, region: target.region, naming: infra.naming, project });
@@ -37,7 +38,7 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const cluster = new GkeCluster(infra, "Cluster", { spec, naming: infra.naming, network, keys, project });
   const data = new GcpDataLayer(infra, "Data", { spec, naming: infra.naming, project, network, keys });
 
-  const platform = new ByocStack(scope, spec, "platform");
+  const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
   const platformTarget = new GcpPlatformTarget(platform, "Target", { spec, cluster, project: projectOf(platform), publicZone: dns.publicZone, data });

@@ -2,7 +2,8 @@ import type { Construct } from "constructs";
 import { ExistingCluster } from "../lib/cluster/existing";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
-import { ByocStack } from "../lib/core/stack";
+import type { ByocStack } from "../lib/core/stack";
+import { specStack } from "./spec-stack";
 import { OnpremDataLayer } from "../lib/data/onprem";
 import { Platform } from "../lib/platform/platform";
 import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
@@ -14,7 +15,7 @@ import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
  * cert-manager and External Secrets.
  */
 export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
-  const platform = new ByocStack(scope, spec, "platform");
+  const platform = specStack(scope, spec, "platform");
   const cluster = new ExistingCluster(spec);
   configureClusterProviders(platform, cluster.connection);
   const target = new OnpremPlatformTarget(platform, "Target", { spec, cluster });

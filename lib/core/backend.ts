@@ -1,25 +1,54 @@
 import { resolve } from "node:path";
 import { AzurermBackend, GcsBackend, LocalBackend, S3Backend, type TerraformStack } from "cdktf";
-import type { DeploymentSpec } from "../config/spec";
+
+/** Where a stack's Terraform state lives (the spec's `state`, or your own). */
+export type StateBackend =
+  | { readonly backend: "local" }
+  | {
+      readonly backend: "s3";
+      readonly bucket: string;
+      /** @default - the AWS provider environment's region (AWS_REGION) */
+      readonly region?: string;
+      /** @default - the `prefix` given to configureBackend */
+      readonly keyPrefix?: string;
+      /** @default - the bucket's default encryption */
+      readonly kmsKeyId?: string;
+    }
+  | {
+      readonly backend: "azurerm";
+      readonly resourceGroupName: string;
+      readonly storageAccountName: string;
+      readonly containerName: string;
+      /** @default - the `prefix` given to configureBackend */
+      readonly keyPrefix?: string;
+    }
+  | {
+      readonly backend: "gcs";
+      readonly bucket: string;
+      /** @default - the `prefix` given to configureBackend */
+      readonly prefix?: string;
+    };
 
 /**
- * Configures the stack's state backend from the spec. Every stack has its own state
- * object under one prefix. Remote backends encrypt and lock: S3 with its native lock
- * file (DynamoDB locking is deprecated), Azure with Entra ID auth instead of account keys.
+ * Configures a stack's state backend. Every stack has its own state object,
+ * `<prefix>/<stack id>.tfstate`. Remote backends encrypt and lock: S3 with its native
+ * lock file (DynamoDB locking is deprecated; needs Terraform 1.10+), Azure with Entra ID
+ * auth instead of account keys. `prefix` is used where the backend names none of its own
+ * (the deployment name, so two deployments in one bucket never share state).
  */
-export function configureBackend(stack: TerraformStack, spec: DeploymentSpec, stackName: string): void {
-  const state = spec.state;
+export function configureBackend(stack: TerraformStack, state: StateBackend, prefix: string): void {
+  const name = stack.node.id;
   switch (state.backend) {
     case "local":
       // An absolute path (cdktf's own default): Terraform runs each stack in its own
-      // directory, and the platform stack must find the infra stack's state from there.
-      new LocalBackend(stack, { path: resolve(`terraform.${stackName}.tfstate`) });
+      // directory, and a platform stack must find its infra stack's state from there.
+      new LocalBackend(stack, { path: resolve(`terraform.${name}.tfstate`) });
       return;
     case "s3": {
       const backend = new S3Backend(stack, {
         bucket: state.bucket,
-        key: `${state.keyPrefix ?? spec.name}/${stackName}.tfstate`,
-        region: state.region ?? (spec.target.cloud === "aws" ? spec.target.region : undefined),
+        key: `${state.keyPrefix ?? prefix}/${name}.tfstate`,
+        region: state.region,
         encrypt: true,
         kmsKeyId: state.kmsKeyId,
       });
@@ -31,12 +60,12 @@ export function configureBackend(stack: TerraformStack, spec: DeploymentSpec, st
         resourceGroupName: state.resourceGroupName,
         storageAccountName: state.storageAccountName,
         containerName: state.containerName,
-        key: `${state.keyPrefix ?? spec.name}/${stackName}.tfstate`,
+        key: `${state.keyPrefix ?? prefix}/${name}.tfstate`,
         useAzureadAuth: true,
       });
       return;
     case "gcs":
-      new GcsBackend(stack, { bucket: state.bucket, prefix: `${state.prefix ?? spec.name}/${stackName}` });
+      new GcsBackend(stack, { bucket: state.bucket, prefix: `${state.prefix ?? prefix}/${name}` });
       return;
   }
 }

@@ -1,4 +1,4 @@
-import { TerraformResource, type IAspect } from "cdktf";
+import { Aspects, TerraformResource, type IAspect } from "cdktf";
 import type { Construct, IConstruct } from "constructs";
 
 const COMPONENT = "byoc:component";
@@ -57,4 +57,28 @@ export class TaggingAspect implements IAspect {
 export function gcpLabels(tags: Record<string, string>): Record<string, string> {
   const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
   return Object.fromEntries(Object.entries(tags).map(([k, v]) => [clean(k).replace(/^[^a-z]/, "t$&"), clean(v)]));
+}
+
+export interface DeploymentTags {
+  /** The deployment's name, tagged as `deployment`. */
+  readonly deployment: string;
+  /** Tagged as `environment`. @default "production" */
+  readonly environment?: string;
+  /** The user's own tags; the kit's keys win over them. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Tags every resource under `scope` (a stack of your own, say) with the deployment,
+ * its environment, `managed-by=cdktf-byoc`, the resource's component and `tags`.
+ */
+export function tagDeployment(scope: IConstruct, props: DeploymentTags): void {
+  Aspects.of(scope).add(
+    new TaggingAspect({
+      ...props.tags,
+      deployment: props.deployment,
+      environment: props.environment ?? "production",
+      "managed-by": "cdktf-byoc",
+    }),
+  );
 }

@@ -6,7 +6,7 @@ import { parseSpec } from "../../lib/config/spec";
 import { AwsPlatformTarget } from "../../lib/platform/targets/aws";
 import type { Binding } from "../../lib/platform/target";
 import { buildStacks } from "../../stacks";
-import { StackJson, type Block } from "../support/synth";
+import { roleOf, StackJson, type Block } from "../support/synth";
 
 const spec = (over: Record<string, unknown> = {}) => ({
   name: "acme",
@@ -25,13 +25,13 @@ type Bindings = { secretStore?: Binding<Record<string, unknown>>; dns01?: Bindin
  */
 async function synthTarget(input: object): Promise<{ infra: StackJson; platform: StackJson; target: AwsPlatformTarget; bindings: Bindings }> {
   const stacks = await buildStacks(Testing.app(), parseSpec(input));
-  const platformStack = stacks.find((s) => s.role === "platform")!;
+  const platformStack = stacks.find((s) => roleOf(s) === "platform")!;
   const target = platformStack.node.findAll().find((c): c is AwsPlatformTarget => c instanceof AwsPlatformTarget)!;
   const scope = new Construct(platformStack, "Probe");
   const sa = { namespace: "probe", name: "reader" };
   const bindings = { secretStore: target.secretStore(scope, sa), dns01: target.dns01Solver(scope, sa) };
   stacks.forEach((s) => s.prepareStack());
-  const json = Object.fromEntries(stacks.map((s) => [s.role, new StackJson(s.node.id, JSON.parse(Testing.synth(s)), s)]));
+  const json = Object.fromEntries(stacks.map((s) => [roleOf(s), new StackJson(s.node.id, JSON.parse(Testing.synth(s)), s)]));
   return { infra: json.infra, platform: json.platform, target, bindings };
 }
 

@@ -61,7 +61,12 @@ export async function synthSpec(spec: DeploymentSpec): Promise<Record<string, St
   const stacks = await buildStacks(app, spec);
   app.synth();
   const read = (id: string) => JSON.parse(readFileSync(join(app.outdir, "stacks", id, "cdk.tf.json"), "utf8"));
-  return Object.fromEntries(stacks.map((s) => [s.role, new StackJson(s.node.id, read(s.node.id), s)])) as Record<string, StackJson>;
+  return Object.fromEntries(stacks.map((s) => [roleOf(s), new StackJson(s.node.id, read(s.node.id), s)])) as Record<string, StackJson>;
+}
+
+/** A stack's role, the last part of its name `<name>-<target>-<role>`. */
+export function roleOf(stack: TerraformStack): string {
+  return stack.node.id.slice(stack.node.id.lastIndexOf("-") + 1);
 }
 
 export const EXAMPLES_DIR = join(__dirname, "..", "..", "examples");
