@@ -23,6 +23,22 @@ import { setComponent } from "../core/tags";
 import type { INetwork } from "./network";
 import { awsPlan } from "./plan";
 
+/**
+ * An AWS network as the rest of the kit uses it: ids only, so the kit's own AwsNetwork
+ * and an existing VPC (AwsNetwork.fromVpcAttributes) fit alike.
+ */
+export interface IAwsNetwork extends INetwork {
+  readonly vpcId: string;
+  /** Subnets for internet-facing load balancers. */
+  readonly publicSubnetIds: string[];
+  /** Subnets for nodes, pods and internal load balancers, with a route out through NAT. */
+  readonly privateSubnetIds: string[];
+  /** Isolated subnets for data stores, with no route to the internet. */
+  readonly dataSubnetIds: string[];
+  /** Route tables of the private subnets, where site-to-site VPN routes propagate. */
+  readonly privateRouteTableIds: string[];
+}
+
 export interface AwsNetworkProps {
   readonly spec: DeploymentSpec;
   readonly region: string;

@@ -10,6 +10,11 @@ import type { Naming } from "../../core/naming";
 import { protect } from "../../core/protect";
 import { setComponent } from "../../core/tags";
 
+/** A KMS key for one purpose: the kit's (an AwsKeys member) or an existing key's ARN. */
+export interface IAwsKey {
+  readonly arn: string;
+}
+
 /** The second region backups are copied to, and the provider configured for it. */
 export interface DisasterRecoveryRegion {
   readonly region: string;
