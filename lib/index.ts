@@ -16,7 +16,7 @@ export { knownZones } from "./config/regions";
 export { SpecSchema, type PeerSpec, type SpecInput } from "./config/schema";
 export { loadSpec, nodePools, parseSpec, SpecError, type DataSpec, type DeploymentSpec, type Target, type TargetCloud } from "./config/spec";
 export { awsVcpus, TIERS, type DataSizes, type NodePoolSize, type Tier, type TierDefaults } from "./config/tiers";
-export { Naming } from "./core/naming";
+export { Naming, namingOf } from "./core/naming";
 export { protect } from "./core/protect";
 export { configureBackend, type StateBackend } from "./core/backend";
 export { constructOutput } from "./core/outputs";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { IConstruct } from "constructs";
 
 /**
  * Resource names derive from the deployment name: `<deployment>-<component>[-<suffix>]`.
@@ -28,4 +29,17 @@ function fit(name: string, max: number, sep: string): string {
   if (name.length <= max) return name;
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 6);
   return `${name.slice(0, max - hash.length - sep.length).replace(/-+$/, "")}${sep}${hash}`;
+}
+
+/**
+ * The naming a construct uses: `given`, else that of the ByocStack it is in. A construct
+ * placed in a plain TerraformStack must be given one (`new Naming("acme")`).
+ */
+export function namingOf(scope: IConstruct, given?: Naming): Naming {
+  if (given) return given;
+  for (const node of [...scope.node.scopes].reverse()) {
+    const naming = (node as { naming?: unknown }).naming;
+    if (naming instanceof Naming) return naming;
+  }
+  throw new Error(`${scope.constructor.name} ${scope.node.path}: no naming: pass props.naming (new Naming("<deployment>")), or create it inside a ByocStack`);
 }
