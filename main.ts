@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { TARGET_CLOUDS, defaultSpec } from "./lib/config/defaults";
 import { loadSpec, parseSpec, SpecError, type DeploymentSpec } from "./lib/config/spec";
+import { MissingProviderError } from "./lib/core/provider-packages";
 import { buildStacks } from "./stacks";
 
 /**
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SpecError) {
+  if (error instanceof SpecError || error instanceof MissingProviderError) {
     console.error(error.message);
     process.exit(1);
   }

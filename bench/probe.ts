@@ -2,7 +2,7 @@
  * Run in a fresh process: synthesizes the embedded default deployment for the clouds
  * named on the command line (all when none) into a temporary directory, then prints
  * JSON with the provider packages Node loaded, the wall time and the peak memory.
- * Used by the bench and by the loading test.
+ * Compiled with the package (dist/bench/probe.js); used by the bench and the loading test.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

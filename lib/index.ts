@@ -18,6 +18,7 @@ export { loadSpec, nodePools, parseSpec, SpecError, type DataSpec, type Deployme
 export { awsVcpus, TIERS, type DataSizes, type NodePoolSize, type Tier, type TierDefaults } from "./config/tiers";
 export { Naming, namingOf } from "./core/naming";
 export { protect } from "./core/protect";
+export { MissingProviderError, PROVIDER_PACKAGES, type ProviderPackage } from "./core/provider-packages";
 export { configureBackend, type StateBackend } from "./core/backend";
 export { constructOutput } from "./core/outputs";
 export { providerRegion, resolveRegion } from "./core/region";

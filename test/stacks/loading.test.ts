@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 
 const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
+/** The compiled probe (built by the test setup), as the main job runs: no TypeScript loader in the process. */
 function probe(...clouds: string[]): { providers: string[] } {
-  const out = execFileSync(TSX, [join(ROOT, "bench", "probe.ts"), ...clouds], { cwd: ROOT, encoding: "utf8" });
+  const out = execFileSync(process.execPath, [join(ROOT, "dist", "bench", "probe.js"), ...clouds], { cwd: ROOT, encoding: "utf8" });
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
@@ -24,8 +24,8 @@ describe("only the synthesized target's providers are loaded", () => {
 });
 
 test("importing the package entry point loads no provider package", () => {
-  const script = "require('./lib/index'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@cdktf/provider-'))))";
-  const out = execFileSync(TSX, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+  const script = "require('./dist/lib/index'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@cdktf/provider-'))))";
+  const out = execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
   expect(JSON.parse(out.trim())).toEqual([]);
 });
 
@@ -38,8 +38,12 @@ describe("provider packages are imported by deep path", () => {
     });
 
   test("no source file imports a provider package's root", () => {
-    const sources = ["lib", "stacks", "examples", "test", "bench"].flatMap((d) => files(join(ROOT, d))).concat(join(ROOT, "main.ts"));
-    const rootImport = /from\s+["']@cdktf\/provider-[a-z]+["']|require\(["']@cdktf\/provider-[a-z]+["']\)/;
+    // bench/root-imports.ts is the naive baseline the bench measures against, on purpose.
+    const sources = ["lib", "stacks", "examples", "test", "bench"]
+      .flatMap((d) => files(join(ROOT, d)))
+      .concat(join(ROOT, "main.ts"))
+      .filter((f) => f !== join(ROOT, "bench", "root-imports.ts"));
+    const rootImport = /(from\s+|import\s+|require\()["']@cdktf\/provider-[a-z]+["']/;
     const offenders = sources.filter((f) => rootImport.test(readFileSync(f, "utf8")));
     expect(offenders).toEqual([]);
     expect(sources.length).toBeGreaterThan(20);

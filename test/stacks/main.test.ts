@@ -6,16 +6,16 @@ import { describe, expect, test } from "vitest";
 
 const ROOT = join(__dirname, "..", "..");
 
-/** Runs the cdktf app as `npm run synth` does, in a scratch output directory. */
+/** Runs the cdktf app as `npm run synth` does (compiled, built by the test setup), in a scratch output directory. */
 function run(config?: string) {
   const outdir = mkdtempSync(join(tmpdir(), "byoc-main-"));
   const env = { ...process.env, CDKTF_OUTDIR: outdir, BYOC_CONFIG: config };
   if (!config) delete env.BYOC_CONFIG;
-  const result = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "main.ts")], { cwd: ROOT, env, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [join(ROOT, "dist", "main.js")], { cwd: ROOT, env, encoding: "utf8" });
   return { ...result, outdir };
 }
 
-describe("main.ts, the cdktf app", () => {
+describe("dist/main.js, the cdktf app", () => {
   test("without a spec: the embedded default for every target, with a summary", () => {
     const { status, stdout, outdir } = run();
     expect(status).toBe(0);

@@ -1,0 +1,10 @@
+/**
+ * The naive baseline the bench compares against: what a program pays when it imports
+ * the five provider packages by their root (`import { Vpc } from "@cdktf/provider-aws"`)
+ * before synthesizing. Preloaded with `node -r`; the one file the deep-import test allows.
+ */
+import "@cdktf/provider-aws";
+import "@cdktf/provider-azurerm";
+import "@cdktf/provider-google";
+import "@cdktf/provider-kubernetes";
+import "@cdktf/provider-helm";
