@@ -75,7 +75,12 @@ export class SpecError extends Error {
   }
 }
 
-/** Validates a spec object and resolves its defaults. Throws SpecError. */
+/**
+ * Validates a spec and resolves its defaults; throws a SpecError listing every problem.
+ * It takes `unknown` because specs usually come from YAML or JSON. A spec written in code
+ * is type-checked as you write it when declared as `SpecInput`:
+ * `const spec: SpecInput = { name: "acme", target: { cloud: "aws", region: "eu-west-1" } };`
+ */
 export function parseSpec(input: unknown, source?: string): DeploymentSpec {
   const result = SpecSchema.safeParse(input);
   if (!result.success) throw new SpecError(result.error.issues.map((i) => describe(i, input)), source);
