@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
+import { requireBuild } from "../support/build";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -12,6 +13,7 @@ function probe(...clouds: string[]): { providers: string[] } {
 }
 
 describe("only the synthesized target's providers are loaded", () => {
+  beforeAll(requireBuild);
   test.each([
     // Every target's platform stack talks to its cluster through the helm and kubernetes providers.
     ["aws", ["provider-aws", "provider-helm", "provider-kubernetes"]],
@@ -24,6 +26,7 @@ describe("only the synthesized target's providers are loaded", () => {
 });
 
 test("importing the package entry point loads no provider package", () => {
+  requireBuild();
   const script = "require('./dist/lib/index'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@cdktf/provider-'))))";
   const out = execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
   expect(JSON.parse(out.trim())).toEqual([]);

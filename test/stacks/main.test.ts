@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
+import { requireBuild } from "../support/build";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -16,6 +17,7 @@ function run(config?: string) {
 }
 
 describe("dist/main.js, the cdktf app", () => {
+  beforeAll(requireBuild);
   test("without a spec: the embedded default for every target, with a summary", () => {
     const { status, stdout, outdir } = run();
     expect(status).toBe(0);

@@ -1,17 +1,28 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { TestProject } from "vitest/node";
 import { ensureHelm, HELM } from "./helm-binary";
 
 const ROOT = join(__dirname, "..", "..");
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Why dist/ could not be built ("" when it was); tests of compiled code fail with it. */
+    buildError: string;
+  }
+}
+
 /**
  * Runs once before the suite: compiles the package (dist/, what `npm run synth` and
  * consumers run; incremental, so a no-op when nothing changed) and builds the Helm CLI
- * the chart tests use, if missing.
+ * the chart tests use, if missing. A failed compile fails only the tests that run dist/
+ * (`requireBuild`); the type errors themselves fail `npm test`'s type-check first.
  */
-export default function setup(): void {
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
+export default function setup(project: TestProject): void {
+  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  const build = spawnSync(process.execPath, [tsc, "-b", join(ROOT, "tsconfig.build.json")], { encoding: "utf8" });
+  project.provide("buildError", build.status === 0 ? "" : `tsc -b tsconfig.build.json failed:\n${build.stdout}${build.stderr}`);
   mkdirSync(dirname(HELM), { recursive: true });
   ensureHelm();
 }
