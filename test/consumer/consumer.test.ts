@@ -6,7 +6,7 @@
  * come from npm's cache when `npm ci` has filled it, else from the registry.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -67,6 +67,7 @@ function addExample(name: string): void {
 /** Runs a compiled example as `cdktf synth` runs an app; returns its stacks by name. */
 function synthExample(name: string): Record<string, StackJson> {
   const outdir = join(project, "out", name);
+  mkdirSync(outdir, { recursive: true });
   const run = spawnSync(process.execPath, [join(project, `${name}.js`)], { cwd: project, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
   expect(run.stderr, name).toBe("");
   expect(run.status, name).toBe(0);
