@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Testing, type TerraformStack } from "cdktf";
 import { parseSpec, type DeploymentSpec } from "../../lib/config/spec";
@@ -71,10 +71,10 @@ export function roleOf(stack: TerraformStack): string {
 
 export const EXAMPLES_DIR = join(__dirname, "..", "..", "examples");
 
-/** Every example spec: examples/<name>/byoc.yaml. */
+/** Every example spec: examples/<name>/byoc.yaml (the library examples have a main.ts instead). */
 export function exampleSpecs(): { name: string; path: string }[] {
   return readdirSync(EXAMPLES_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES_DIR, d.name, "byoc.yaml")))
     .map((d) => ({ name: d.name, path: join(EXAMPLES_DIR, d.name, "byoc.yaml") }));
 }
 
