@@ -4,11 +4,12 @@ import { Construct } from "constructs";
 import { HelmChart } from "../core/helm";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "../platform/charts";
-import type { EksCluster } from "./eks";
+import type { IEksCluster } from "./eks";
 import type { PodIdentityRole } from "./eks-pod-identity";
 
 export interface AwsLoadBalancerControllerProps {
-  readonly cluster: EksCluster;
+  /** The cluster the controller runs in; its role binds through Pod Identity. */
+  readonly cluster: IEksCluster;
   /** The cluster's VPC, given so the controller needs no instance metadata. */
   readonly vpcId: string;
   /** Releases that must be ready first. @default none */
@@ -61,7 +62,7 @@ export class AwsLoadBalancerController extends Construct {
 }
 
 /** The controller's permissions (upstream v3.5.0 policy, tag conditions bound to this cluster's name). */
-export function loadBalancerControllerStatements(cluster: EksCluster): DataAwsIamPolicyDocumentStatement[] {
+export function loadBalancerControllerStatements(cluster: Pick<IEksCluster, "partition" | "region" | "accountId" | "name">): DataAwsIamPolicyDocumentStatement[] {
   const { partition: p, region: r, accountId: a, name } = cluster;
   const elb = (path: string) => `arn:${p}:elasticloadbalancing:${r}:${a}:${path}`;
   const securityGroups = `arn:${p}:ec2:${r}:${a}:security-group/*`;

@@ -2,13 +2,13 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Token, type ITerraformDependable } from "cdktf";
-import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
+import { Construct, type IConstruct } from "constructs";
 import type { NodePoolSize } from "../config/tiers";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
+import { ByocStack } from "../core/stack";
+import type { IAwsKey } from "../data/keys/aws";
 
 /** The AWS-managed policies every node role carries (the CNI runs with the node's identity). */
 export const NODE_POLICIES = {
@@ -29,14 +29,17 @@ export function isGraviton(instanceType: string): boolean {
 
 /**
  * Tags for what a node launch creates (instances, volumes, interfaces), which the
- * tagging Aspect cannot reach: the same keys it puts on every resource, and a `Name`
- * when given (Karpenter names its instances after their nodes when none is set).
+ * tagging Aspect cannot reach: the user's `tags`, then the keys the aspect puts on every
+ * resource (the deployment, the enclosing ByocStack's environment, "production" outside
+ * one as tagDeployment's default), and a `Name` when given (Karpenter names its
+ * instances after their nodes when none is set).
  */
-export function nodeTags(spec: DeploymentSpec, name?: string): Record<string, string> {
+export function nodeTags(scope: IConstruct, naming: Naming, tags: Record<string, string> = {}, name?: string): Record<string, string> {
+  const stack = [...scope.node.scopes].reverse().find((s): s is ByocStack => s instanceof ByocStack);
   return {
-    ...spec.tags,
-    deployment: spec.name,
-    environment: spec.environment,
+    ...tags,
+    deployment: naming.deployment,
+    environment: stack?.environment ?? "production",
     "managed-by": "cdktf-byoc",
     component: "cluster",
     ...(name ? { Name: name } : {}),
@@ -56,18 +59,26 @@ export function nodeRole(scope: Construct, id: string, name: string, partition: 
 }
 
 export interface EksSystemNodesProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
   /** The cluster's name as a reference to the cluster resource (so the group waits for it). */
   readonly clusterName: string;
+  /** The cluster's Kubernetes version. */
   readonly version: string;
+  /** The instance type, disk size and node counts. */
   readonly pool: NodePoolSize;
+  /** The private subnets the nodes run in. */
   readonly subnetIds: string[];
+  /** The nodes' security group. */
   readonly securityGroupId: string;
-  readonly volumesKey: KmsKey;
+  /** Encrypts the root volumes. */
+  readonly volumesKey: IAwsKey;
+  /** The AWS partition of the managed policies' ARNs. */
   readonly partition: string;
-  /** Add-ons that must run before nodes join (CNI, kube-proxy, Pod Identity agent). */
-  readonly dependsOn: ITerraformDependable[];
+  /** Add-ons that must run before nodes join (CNI, kube-proxy, Pod Identity agent). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+  /** The user's tags on the instances, volumes and interfaces; the deployment's are added. @default {} */
+  readonly tags?: Record<string, string>;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -86,7 +97,8 @@ export class EksSystemNodes extends Construct {
 
   constructor(scope: Construct, id: string, props: EksSystemNodesProps) {
     super(scope, id);
-    const { naming, pool } = props;
+    const { pool } = props;
+    const naming = namingOf(this, props.naming);
     const { role, attachments } = nodeRole(this, "Role", naming.name("eks-system-node", undefined, 64), props.partition);
     this.role = role;
     const name = naming.name("system-nodes");
@@ -117,7 +129,7 @@ export class EksSystemNodes extends Construct {
       ],
       tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
         resourceType,
-        tags: nodeTags(props.spec, name),
+        tags: nodeTags(this, naming, props.tags, name),
       })),
       tags: { Name: name },
     });
@@ -138,7 +150,7 @@ export class EksSystemNodes extends Construct {
       lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
       tags: { Name: this.nodeGroupName },
       // Nodes join only once the role carries its policies.
-      dependsOn: [...props.dependsOn, ...attachments],
+      dependsOn: [...(props.dependsOn ?? []), ...attachments],
     });
   }
 }

@@ -2,17 +2,20 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import type { Naming } from "../core/naming";
-import type { AwsNetwork } from "../network/aws";
+import { namingOf, type Naming } from "../core/naming";
+import type { IAwsNetwork } from "../network/aws";
 
 export interface EksSecurityGroupsProps {
-  readonly naming: Naming;
+  /** The cluster's name, in the groups' descriptions and the nodes' Karpenter discovery tag. */
   readonly clusterName: string;
-  readonly network: AwsNetwork;
+  /** The VPC the groups are in; its range and the peers' reach the API server. */
+  readonly network: IAwsNetwork;
   /** A remote-access connector runs on the nodes: it also reaches Twingate's relays. @default false */
   readonly remoteAccess?: boolean;
   /** Argo CD fetches the GitOps repository over SSH: nodes also reach TCP 22. @default false */
   readonly gitOverSsh?: boolean;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** Twingate connectors reach the controller over 443 and its relays on TCP 30000-31000. */
@@ -46,8 +49,9 @@ export class EksSecurityGroups extends Construct {
 
   constructor(scope: Construct, id: string, props: EksSecurityGroupsProps) {
     super(scope, id);
-    const { naming, network } = props;
-    const vpcId = network.vpc.id;
+    const { network } = props;
+    const naming = namingOf(this, props.naming);
+    const vpcId = network.vpcId;
 
     this.cluster = new SecurityGroup(this, "ControlPlane", {
       name: naming.name("eks-control-plane"),

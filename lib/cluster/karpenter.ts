@@ -1,31 +1,41 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { nodePools, type DeploymentSpec } from "../config/spec";
-import { awsVcpus } from "../config/tiers";
+import { awsVcpus, TIERS, type NodePoolSize } from "../config/tiers";
 import { HelmChart, Manifests } from "../core/helm";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
-import type { AwsKeys } from "../data/keys/aws";
+import type { IAwsKey } from "../data/keys/aws";
 import { CHARTS } from "../platform/charts";
-import type { EksCluster } from "./eks";
+import type { IEksCluster } from "./eks";
 import { karpenterControllerPolicies } from "./eks-karpenter-policies";
 import { isGraviton, nodeRole, nodeTags, ROOT_DEVICE } from "./eks-nodes";
 import type { PodIdentityRole } from "./eks-pod-identity";
 
 export interface KarpenterProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly cluster: EksCluster;
-  /** `volumes` encrypts the nodes' root volumes, `events` the interruption queue. */
-  readonly keys: AwsKeys;
+  /** The cluster Karpenter adds nodes to: its node role joins through an access entry, its controller binds through Pod Identity. */
+  readonly cluster: IEksCluster;
+  /** Encrypts the root volumes of Karpenter's nodes. */
+  readonly volumesKey: IAwsKey;
+  /** Encrypts the interruption queue; its policy must let EventBridge use it (AwsKeys' `events` key does). */
+  readonly eventsKey: IAwsKey;
+  /**
+   * The default NodePool: its instance type sets the family and architecture, `max` with
+   * the type's vCPUs the CPU limit, `diskGb` the root volume (`min` is unused: Karpenter
+   * starts nodes on demand). The type must be a medium, large or <n>xlarge size.
+   * @default - the small tier's, TIERS.small.nodePools.aws.workloads
+   */
+  readonly workloadsPool?: NodePoolSize;
+  /** The user's tags on what Karpenter launches; the deployment's are added. @default {} */
+  readonly tags?: Record<string, string>;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
   /**
    * The EKS-optimized AMI of the default EC2NodeClass, as a Karpenter alias. `latest`
    * follows each AMI release (nodes drift and are replaced within the disruption budget);
@@ -56,6 +66,15 @@ export interface KarpenterRelease {
   readonly nodes: Manifests;
 }
 
+/** What the AWS platform target installs: Karpenter's releases in the platform stack. */
+export interface IKarpenter {
+  /**
+   * The platform part, in `scope` (the platform stack): the CRD chart, the controller and
+   * the default EC2NodeClass and NodePool. `dependsOn`: releases the controller waits for.
+   */
+  install(scope: Construct, id: string, dependsOn?: ITerraformDependable[]): KarpenterRelease;
+}
+
 /**
  * Karpenter for the workload nodes. The infra part lives here: the node role (with an
  * EC2_LINUX access entry so its nodes join), the controller's role bound to
@@ -63,30 +82,44 @@ export interface KarpenterRelease {
  * interruption queue (KMS-encrypted with the events key, TLS only) fed by EventBridge.
  * `install` adds the platform part to the platform stack.
  */
-export class Karpenter extends Construct {
+export class Karpenter extends Construct implements IKarpenter {
+  static readonly DEFAULT_AMI_ALIAS = "al2023@latest";
+
   readonly nodeRole: IamRole;
   readonly nodeRoleName: string;
   readonly queue: SqsQueue;
   readonly queueName: string;
   readonly controller: PodIdentityRole;
   readonly rules: Record<keyof typeof INTERRUPTION_EVENTS, CloudwatchEventRule>;
-  private readonly props: KarpenterProps;
+  readonly workloadsPool: NodePoolSize;
+  readonly amiAlias: string;
+  /** The default NodePool's CPU limit: the pool's max times its type's vCPUs. */
+  readonly cpuLimit: number;
+  private readonly cluster: IEksCluster;
+  private readonly volumesKey: IAwsKey;
+  private readonly launchTags: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
+    const { cluster } = props;
+    this.workloadsPool = props.workloadsPool ?? TIERS.small.nodePools.aws.workloads;
+    this.amiAlias = props.amiAlias ?? Karpenter.DEFAULT_AMI_ALIAS;
+    this.cpuLimit = this.validate();
     setComponent(this, "karpenter");
-    this.props = props;
-    const { naming, cluster, keys } = props;
+    const naming = namingOf(this, props.naming);
+    this.cluster = cluster;
+    this.volumesKey = props.volumesKey;
+    this.launchTags = nodeTags(this, naming, props.tags);
 
     this.nodeRoleName = naming.name("karpenter-node", undefined, 64);
     this.nodeRole = nodeRole(this, "NodeRole", this.nodeRoleName, cluster.partition).role;
-    new EksAccessEntry(this, "NodeAccessEntry", { clusterName: cluster.cluster.name, principalArn: this.nodeRole.arn, type: "EC2_LINUX" });
+    cluster.addNodeRole(this, "NodeAccessEntry", this.nodeRole.arn);
 
     this.queueName = naming.name("karpenter", undefined, 80);
     this.queue = new SqsQueue(this, "InterruptionQueue", {
       name: this.queueName,
       messageRetentionSeconds: 300,
-      kmsMasterKeyId: keys.events.arn,
+      kmsMasterKeyId: props.eventsKey.arn,
       tags: { Name: this.queueName },
     });
     this.rules = this.interruptionRules(naming);
@@ -97,10 +130,10 @@ export class Karpenter extends Construct {
       region: cluster.region,
       accountId: cluster.accountId,
       clusterName: cluster.name,
-      clusterArn: cluster.cluster.arn,
+      clusterArn: cluster.arn,
       nodeRoleArn: this.nodeRole.arn,
       queueArn: this.queue.arn,
-      queueKeyArn: keys.events.arn,
+      queueKeyArn: props.eventsKey.arn,
     });
     const managed: Record<string, string> = {};
     for (const [policyName, statement] of Object.entries(policies)) {
@@ -128,7 +161,7 @@ export class Karpenter extends Construct {
    * load balancer controller, whose webhook must admit the chart's Service).
    */
   install(scope: Construct, id: string, dependsOn: ITerraformDependable[] = []): KarpenterRelease {
-    const { spec, cluster, keys } = this.props;
+    const { cluster, workloadsPool: workloads } = this;
     const container = new Construct(scope, id);
     const crds = new HelmChart(container, "Crds", { chart: CHARTS.karpenterCrd, namespace: NAMESPACE, values: {}, dependsOn });
     const controller = new HelmChart(container, "Controller", {
@@ -156,7 +189,7 @@ export class Karpenter extends Construct {
                 {
                   matchExpressions: [
                     { key: "karpenter.sh/nodepool", operator: "DoesNotExist" },
-                    { key: "eks.amazonaws.com/nodegroup", operator: "In", values: [cluster.systemNodes.nodeGroupName] },
+                    { key: "eks.amazonaws.com/nodegroup", operator: "In", values: [cluster.systemNodeGroupName] },
                   ],
                 },
               ],
@@ -169,16 +202,13 @@ export class Karpenter extends Construct {
       dependsOn: [crds.release, ...dependsOn],
     });
 
-    const workloads = nodePools(spec).workloads;
-    const vcpus = awsVcpus(workloads.instanceType);
-    if (vcpus === undefined) throw new Error(`cannot size the NodePool: ${workloads.instanceType} has no known vCPU count`);
     const nodeClass = {
       apiVersion: "karpenter.k8s.aws/v1",
       kind: "EC2NodeClass",
       metadata: { name: DEFAULT },
       spec: {
         role: this.nodeRoleName,
-        amiSelectorTerms: [{ alias: this.props.amiAlias ?? "al2023@latest" }],
+        amiSelectorTerms: [{ alias: this.amiAlias }],
         subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": cluster.name } }],
         securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": cluster.name } }],
         metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
@@ -189,12 +219,12 @@ export class Karpenter extends Construct {
               volumeSize: `${workloads.diskGb}Gi`,
               volumeType: "gp3",
               encrypted: true,
-              kmsKeyID: keys.volumes.arn,
+              kmsKeyID: this.volumesKey.arn,
               deleteOnTermination: true,
             },
           },
         ],
-        tags: nodeTags(spec),
+        tags: this.launchTags,
       },
     };
     const family = workloads.instanceType.split(".")[0];
@@ -215,7 +245,7 @@ export class Karpenter extends Construct {
             expireAfter: "720h",
           },
         },
-        limits: { cpu: String(workloads.max * vcpus) },
+        limits: { cpu: String(this.cpuLimit) },
         disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "10%" }] },
       },
     };
@@ -226,6 +256,19 @@ export class Karpenter extends Construct {
       dependsOn: [crds.release, controller.release],
     });
     return { controller, nodes };
+  }
+
+  /** Checks the props; returns the NodePool's CPU limit. */
+  private validate(): number {
+    const label = `Karpenter ${this.node.path}`;
+    const { instanceType, max, diskGb } = this.workloadsPool;
+    const vcpus = awsVcpus(instanceType);
+    if (vcpus === undefined) {
+      throw new Error(`${label}: workloadsPool.instanceType must be a medium, large or <n>xlarge size such as m6i.xlarge: the NodePool's CPU limit is max x the size's vCPUs (got ${JSON.stringify(instanceType)})`);
+    }
+    if (!Token.isUnresolved(max) && !(Number.isInteger(max) && max >= 1)) throw new Error(`${label}: workloadsPool.max must be a whole number of at least 1 (got ${max})`);
+    if (!Token.isUnresolved(diskGb) && !(diskGb >= 20)) throw new Error(`${label}: workloadsPool.diskGb must be at least 20 (got ${diskGb})`);
+    return max * vcpus;
   }
 
   private interruptionRules(naming: Naming) {

@@ -1,6 +1,5 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import type { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration, type S3BucketLifecycleConfigurationRule } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
@@ -12,38 +11,60 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
+import { resolveRegion } from "../core/region";
+import { setComponent } from "../core/tags";
 import { AwsBucketReplication } from "./aws-bucket-replication";
+import { requireProp, type AwsDisasterRecovery } from "./aws-store";
 import type { BucketRef } from "./data";
-import type { AwsKeys, DisasterRecoveryRegion } from "./keys/aws";
+import type { IAwsKey } from "./keys/aws";
 
-export interface AwsBucketsProps {
-  readonly naming: Naming;
-  readonly region: string;
-  /** The spec's bucket purposes; `logs` receives the others' access logs. */
-  readonly buckets: string[];
-  /** Days objects (and noncurrent versions) are kept, by purpose; absent: kept. */
-  readonly retentionDays: Record<string, number>;
-  /** `data` encrypts every bucket but `logs`; its replica the disaster-recovery copy. */
-  readonly keys: AwsKeys;
-  /** `prevent_destroy` on every bucket. */
-  readonly protection: boolean;
-  /** The `backups` bucket is replicated there. @default none */
-  readonly disasterRecovery?: DisasterRecoveryRegion;
+/** Which buckets, and how long they keep objects. */
+export interface AwsBucketsOptions {
+  /**
+   * Bucket purposes, one bucket each: 3-22 characters of a-z, 0-9 and `-`. Must include
+   * `logs`, which receives the others' access logs.
+   * @default AwsBuckets.DEFAULT_PURPOSES (metrics, logs, config, backups)
+   */
+  readonly purposes?: string[];
+  /**
+   * Days objects (and noncurrent versions) are kept, by purpose; a purpose not listed
+   * keeps them.
+   * @default - AwsBuckets.DEFAULT_RETENTION_DAYS for the purposes it names (logs and metrics: 30)
+   */
+  readonly retentionDays?: Record<string, number>;
+}
+
+export interface AwsBucketsProps extends AwsBucketsOptions {
+  /** Encrypts every bucket but `logs` (SSE-KMS with an S3 Bucket Key). */
+  readonly key: IAwsKey;
+  /** The buckets' region, part of their names. @default - the region of the stack's AWS provider */
+  readonly region?: string;
+  /** The account id, part of the names and of the logs bucket's policy. @default - read with an `aws_caller_identity` data source */
+  readonly accountId?: string;
+  /** `prevent_destroy` on every bucket. @default true */
+  readonly protection?: boolean;
+  /** The `backups` bucket is replicated to a copy there, encrypted with its key. @default - none */
+  readonly disasterRecovery?: AwsDisasterRecovery;
+  /** Names the buckets. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** The bucket that receives the others' server access logs. */
 export const LOGS_BUCKET = "logs";
 /** The bucket replicated to the disaster-recovery region. */
 export const REPLICATED_BUCKET = "backups";
+/** A purpose is part of a bucket name (the spec's rule for bucket names). */
+const PURPOSE = /^[a-z][a-z0-9-]{1,20}[a-z0-9]$/;
 
 /** One bucket with its hardening; the policy is added once every bucket exists. */
 interface Hardened {
   readonly bucket: S3Bucket;
   readonly versioning: S3BucketVersioningA;
   /** SSE-KMS with this key; undefined: SSE-S3. */
-  readonly key?: KmsKey | KmsReplicaKey;
+  readonly key?: IAwsKey;
 }
 
 /**
@@ -51,34 +72,57 @@ interface Hardened {
  * `<deployment>-<purpose>-<account>-<region>` (global names stay unique, and the
  * account id comes from the caller identity, so adding `target.accountId` later renames
  * nothing). Every bucket: public access blocked, ACLs off (owner enforced), versioned,
- * encrypted by default with the data key and an S3 Bucket Key, TLS-only by policy,
+ * encrypted by default with `key` and an S3 Bucket Key, TLS-only by policy,
  * other encryption refused on upload, incomplete multipart uploads aborted after 7
- * days, current and noncurrent versions expired after the spec's retention, no
+ * days, current and noncurrent versions expired after the purpose's retention, no
  * `force_destroy`, `prevent_destroy`. Every bucket but `logs` logs its requests into
- * `logs` under `<purpose>/`.
+ * `logs` under `<purpose>/`. Outputs: `<purpose>_name` for each bucket.
  *
  * `logs` is encrypted with S3-managed keys (SSE-S3) instead: S3 server access logging
  * delivers only to SSE-S3 buckets (with SSE-KMS it may write objects the owner cannot
  * decrypt, per the S3 user guide).
  */
 export class AwsBuckets extends Construct {
+  static readonly DEFAULT_PURPOSES: readonly string[] = ["metrics", "logs", "config", "backups"];
+  static readonly DEFAULT_RETENTION_DAYS: Readonly<Record<string, number>> = { logs: 30, metrics: 30 };
   readonly buckets: Record<string, S3Bucket> = {};
   readonly refs: BucketRef[];
   readonly replication?: AwsBucketReplication;
-  private readonly props: AwsBucketsProps;
+  readonly purposes: string[];
+  readonly retentionDays: Record<string, number>;
+  readonly region: string;
+  readonly accountId: string;
+  readonly protection: boolean;
+  private readonly naming: Naming;
 
   constructor(scope: Construct, id: string, props: AwsBucketsProps) {
     super(scope, id);
-    this.props = props;
-    const { keys, buckets } = props;
-    if (!buckets.includes(LOGS_BUCKET)) throw new Error(`data.buckets must include "${LOGS_BUCKET}" on aws`);
+    requireProp(this, "purposes", props.purposes, (p: string[]) => p.includes(LOGS_BUCKET), `a list that includes "${LOGS_BUCKET}", which receives the other buckets' access logs`);
+    for (const purpose of props.purposes ?? []) {
+      requireProp(this, "purposes", purpose, (p: string) => PURPOSE.test(p), '3-22 characters of a-z, 0-9 and "-" each');
+    }
+    requireProp(this, "purposes", props.purposes, (p: string[]) => new Set(p).size === p.length, "a list without duplicates");
+    this.purposes = [...(props.purposes ?? AwsBuckets.DEFAULT_PURPOSES)];
+    for (const [purpose, days] of Object.entries(props.retentionDays ?? {})) {
+      requireProp(this, "retentionDays", purpose, (p: string) => this.purposes.includes(p), `keyed by the purposes (${this.purposes.join(", ")})`);
+      requireProp(this, `retentionDays.${purpose}`, days, (d: number) => Number.isInteger(d) && d >= 1, "a whole number of days, at least 1");
+    }
+    const retention = props.retentionDays ?? Object.fromEntries(Object.entries(AwsBuckets.DEFAULT_RETENTION_DAYS).filter(([p]) => this.purposes.includes(p)));
+    setComponent(this, "data");
+    this.retentionDays = { ...retention };
+    this.naming = namingOf(this, props.naming);
+    this.region = resolveRegion(this, "aws", props.region);
+    this.accountId = props.accountId ?? new DataAwsCallerIdentity(this, "Account").accountId;
+    this.protection = props.protection ?? true;
+    const { key } = props;
+    const buckets = this.purposes;
 
     const hardened: Record<string, Hardened> = {};
     for (const purpose of buckets) {
       hardened[purpose] = this.bucket(`Bucket-${purpose}`, {
-        name: this.bucketName(purpose, props.region),
-        key: purpose === LOGS_BUCKET ? undefined : keys.data,
-        retentionDays: props.retentionDays[purpose],
+        name: this.bucketName(purpose, this.region),
+        key: purpose === LOGS_BUCKET ? undefined : key,
+        retentionDays: this.retentionDays[purpose],
       });
       this.buckets[purpose] = hardened[purpose].bucket;
     }
@@ -98,7 +142,7 @@ export class AwsBuckets extends Construct {
               actions: ["s3:PutObject"],
               resources: [`${logs.bucket.arn}/*`],
               condition: [
-                { test: "StringEquals", variable: "aws:SourceAccount", values: [keys.accountId] },
+                { test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] },
                 { test: "ArnLike", variable: "aws:SourceArn", values: sources.map((p) => this.buckets[p].arn) },
               ],
             },
@@ -116,39 +160,39 @@ export class AwsBuckets extends Construct {
 
     const dr = props.disasterRecovery;
     if (dr && buckets.includes(REPLICATED_BUCKET)) {
-      if (!keys.dataReplica) throw new Error("disaster recovery needs the data key's replica: pass disasterRecovery to AwsKeys too");
       const source = hardened[REPLICATED_BUCKET];
       // No access logging there: server access logs go to a bucket in the same region only.
       const replica = this.bucket(`Bucket-${REPLICATED_BUCKET}-dr`, {
         name: this.bucketName(`${REPLICATED_BUCKET}-dr`, dr.region),
-        key: keys.dataReplica,
-        retentionDays: props.retentionDays[REPLICATED_BUCKET],
+        key: dr.key,
+        retentionDays: this.retentionDays[REPLICATED_BUCKET],
         provider: dr.provider,
       });
       this.policy(`Policy-${REPLICATED_BUCKET}-dr`, replica, [], dr.provider);
       this.replication = new AwsBucketReplication(this, `Replication-${REPLICATED_BUCKET}`, {
-        naming: props.naming,
-        region: props.region,
-        drRegion: dr.region,
+        naming: this.naming,
+        region: this.region,
         source: source.bucket,
-        sourceKey: keys.data,
+        sourceKey: key,
         replica: replica.bucket,
-        replicaKey: keys.dataReplica,
-        accountId: keys.accountId,
+        replicaRegion: dr.region,
+        replicaKey: dr.key,
+        accountId: this.accountId,
         dependsOn: [source.versioning, replica.versioning],
       });
     }
+    for (const { purpose, name } of this.refs) constructOutput(this, `${purpose}_name`, { value: name, description: `The ${purpose} bucket's name.` });
   }
 
   /** `<deployment>-<purpose>-<account id>-<region>` in at most 63 characters; the account id is a 12-digit token. */
   private bucketName(purpose: string, region: string): string {
-    const prefix = this.props.naming.name(purpose, undefined, 63 - 12 - region.length - 2);
-    return Fn.join("-", [prefix, this.props.keys.accountId, region]);
+    const prefix = this.naming.name(purpose, undefined, 63 - 12 - region.length - 2);
+    return Fn.join("-", [prefix, this.accountId, region]);
   }
 
-  private bucket(id: string, opts: { name: string; key?: KmsKey | KmsReplicaKey; retentionDays?: number; provider?: AwsProvider }): Hardened {
+  private bucket(id: string, opts: { name: string; key?: IAwsKey; retentionDays?: number; provider?: AwsProvider }): Hardened {
     const { provider } = opts;
-    const bucket = protect(new S3Bucket(this, id, { provider, bucket: opts.name, forceDestroy: false }), this.props.protection);
+    const bucket = protect(new S3Bucket(this, id, { provider, bucket: opts.name, forceDestroy: false }), this.protection);
     const ref = { provider, bucket: bucket.id };
     new S3BucketPublicAccessBlock(this, `${id}-PublicAccessBlock`, {
       ...ref,

@@ -1,4 +1,5 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbInstanceAutomatedBackupsReplication } from "@cdktf/provider-aws/lib/db-instance-automated-backups-replication";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
@@ -7,34 +8,49 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
-import type { DataSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { TIERS } from "../config/tiers";
+import { constructOutput } from "../core/outputs";
+import { namingOf, type Naming } from "../core/naming";
 import { protect } from "../core/protect";
-import type { AwsNetwork } from "../network/aws";
-import { StoreSecurityGroup } from "./aws-security-group";
-import type { DataStoreConnection } from "./data";
-import type { AwsKeys, DisasterRecoveryRegion } from "./keys/aws";
+import { resolveRegion } from "../core/region";
+import { setComponent } from "../core/tags";
 import { serviceLogGroups } from "./aws-log-groups";
+import { StoreSecurityGroup } from "./aws-security-group";
+import { DEFAULT_LOG_RETENTION_DAYS, requireInt, requireProp, validateStoreProps, type AwsDisasterRecovery, type AwsStoreProps } from "./aws-store";
+import type { DataStoreConnection } from "./data";
+import type { IAwsKey } from "./keys/aws";
 
 /** Days of backups kept in the DR region (fixed: changing it would restart the replication). */
 const DR_RETENTION_DAYS = 14;
+const SMALL = TIERS.small.data.postgres;
 
-export interface AwsPostgresProps {
-  readonly naming: Naming;
-  readonly region: string;
-  readonly postgres: NonNullable<DataSpec["postgres"]>;
-  readonly network: AwsNetwork;
-  /** The only group admitted on 5432: the EKS nodes (pods share it). */
-  readonly clients: SecurityGroup;
-  /** `data` encrypts storage, snapshots and Performance Insights; `secrets` the master password; `logs` the log groups. */
-  readonly keys: AwsKeys;
-  /** The database RDS creates, which applications use. */
-  readonly database: string;
-  readonly logRetentionDays: number;
-  /** Deletion protection, `prevent_destroy` and a final snapshot. */
-  readonly protection: boolean;
-  /** Automated backups (and their transaction logs) replicated there. @default none */
-  readonly disasterRecovery?: DisasterRecoveryRegion;
+/** The database's engine and sizes; every one defaults to the small tier's. */
+export interface AwsPostgresOptions {
+  /** The PostgreSQL major version; changing it is the major upgrade. @default AwsPostgres.DEFAULT_VERSION ("17") */
+  readonly version?: string;
+  /** The RDS instance class. @default - the small tier's, "db.t4g.medium" */
+  readonly instanceClass?: string;
+  /** Allocated gp3 storage in GB, 20-65536. @default - the small tier's, 100 */
+  readonly storageGb?: number;
+  /** The ceiling storage autoscaling may grow to, `storageGb`-65536. @default - the small tier's 1000, or `storageGb` if larger */
+  readonly maxStorageGb?: number;
+  /** Multi-AZ: a synchronous standby in another zone. @default - the small tier's, false */
+  readonly ha?: boolean;
+  /** Days of automated backups and point-in-time restore, 7-35. @default - the small tier's, 7 */
+  readonly backupDays?: number;
+  /** The database RDS creates, which applications use. @default - the deployment name, `-` replaced by `_` */
+  readonly database?: string;
+}
+
+export interface AwsPostgresProps extends AwsStoreProps, AwsPostgresOptions {
+  /** Encrypts the master password RDS generates and keeps in Secrets Manager. */
+  readonly secretsKey: IAwsKey;
+  /** The region the instance is in, for its CA bundle's URL. @default - the region of the stack's AWS provider */
+  readonly region?: string;
+  /** The AWS partition, for the enhanced-monitoring policy's ARN. @default - read with an `aws_partition` data source */
+  readonly partition?: string;
+  /** Automated backups (and their transaction logs) replicated to a second region. @default - none */
+  readonly disasterRecovery?: AwsDisasterRecovery;
 }
 
 /** The master user of RDS and DocumentDB: a constant, since changing it replaces the database. */
@@ -45,12 +61,13 @@ const PORT = 5432;
 const LOG_EXPORTS = ["postgresql", "upgrade"];
 
 /**
- * RDS for PostgreSQL in the isolated data subnets, reachable on 5432 from the cluster's
- * nodes only, never publicly. Storage, snapshots and Performance Insights are encrypted
- * with the data key; RDS generates the master password and keeps (and rotates) it in
- * Secrets Manager under the secrets key, so no password passes through Terraform.
+ * RDS for PostgreSQL in the network's data subnets, reachable on 5432 from the client
+ * security groups only, never publicly. Storage, snapshots and Performance Insights are
+ * encrypted with `key`; RDS generates the master password and keeps (and rotates) it in
+ * Secrets Manager under `secretsKey`, so no password passes through Terraform.
  * Connections must use TLS (`rds.force_ssl`), connections and slow statements are
- * logged to KMS-encrypted log groups, enhanced monitoring reports every minute.
+ * logged to log groups created beforehand, enhanced monitoring reports every minute.
+ * Outputs: `address` and `secret_arn`.
  *
  * Size, storage, Multi-AZ and backup days change in place; the identifier, engine,
  * keys, subnet group, user and database never depend on the tier. The engine version
@@ -59,52 +76,79 @@ const LOG_EXPORTS = ["postgresql", "upgrade"];
  * `ignore_changes` is needed.
  */
 export class AwsPostgres extends Construct {
+  static readonly DEFAULT_VERSION = "17";
   readonly instance: DbInstance;
   readonly securityGroup: SecurityGroup;
   /** The RDS-managed secret holding `username` and `password`. */
   readonly secretArn: string;
   readonly connection: DataStoreConnection;
+  readonly version: string;
+  readonly instanceClass: string;
+  readonly storageGb: number;
+  readonly maxStorageGb: number;
+  readonly ha: boolean;
+  readonly backupDays: number;
+  readonly database: string;
+  readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: AwsPostgresProps) {
     super(scope, id);
-    const { naming, postgres, keys, protection } = props;
+    validateStoreProps(this, props);
+    requireProp(this, "version", props.version, (v: string) => /^\d{2}$/.test(v), 'a PostgreSQL major version such as "17"');
+    requireProp(this, "instanceClass", props.instanceClass, (c: string) => /^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(c), 'an RDS instance class such as "db.m7g.large"');
+    requireInt(this, "storageGb", props.storageGb, 20, 65536);
+    requireInt(this, "backupDays", props.backupDays, 7, 35);
+    setComponent(this, "data");
+    const naming = namingOf(this, props.naming);
+    this.version = props.version ?? AwsPostgres.DEFAULT_VERSION;
+    this.instanceClass = props.instanceClass ?? SMALL.instanceClass.aws;
+    this.storageGb = props.storageGb ?? SMALL.storageGb;
+    this.maxStorageGb = props.maxStorageGb ?? Math.max(SMALL.maxStorageGb, this.storageGb);
+    requireProp(this, "maxStorageGb", props.maxStorageGb, (g: number) => Number.isInteger(g) && g >= this.storageGb && g <= 65536, `an integer from storageGb (${this.storageGb}) to 65536`);
+    this.ha = props.ha ?? SMALL.ha;
+    this.backupDays = props.backupDays ?? SMALL.backupDays;
+    this.database = props.database ?? naming.deployment.replace(/-/g, "_");
+    this.protection = props.protection ?? true;
+    const region = resolveRegion(this, "aws", props.region);
+    const partition = props.partition ?? new DataAwsPartition(this, "Partition").partition;
+    const { key } = props;
     const identifier = naming.name("postgres");
 
     this.securityGroup = new StoreSecurityGroup(this, "SecurityGroup", {
       name: identifier,
       description: `${identifier}: PostgreSQL from the cluster's nodes`,
-      vpcId: props.network.vpc.id,
+      vpcId: props.network.vpcId,
       port: PORT,
-      clients: props.clients,
+      clientSecurityGroupIds: props.clientSecurityGroupIds,
     }).group;
     const subnets = new DbSubnetGroup(this, "SubnetGroup", {
       name: identifier,
       description: `${identifier}: the isolated data subnets`,
-      subnetIds: props.network.dataSubnets.map((s) => s.id),
+      subnetIds: props.network.dataSubnetIds,
       tags: { Name: identifier },
     });
-    const parameters = this.parameterGroup(naming, postgres.version);
-    const logGroups = serviceLogGroups(this, `/aws/rds/instance/${identifier}`, LOG_EXPORTS, props.logRetentionDays, keys.logs);
-    const monitoring = this.monitoringRole(naming, keys.partition);
+    const parameters = this.parameterGroup(naming, this.version);
+    const logGroups = serviceLogGroups(this, `/aws/rds/instance/${identifier}`, LOG_EXPORTS, props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, props.logsKey);
+    const monitoring = this.monitoringRole(naming, partition);
 
     this.instance = protect(
       new DbInstance(this, "Instance", {
         identifier,
         engine: "postgres",
-        engineVersion: postgres.version,
-        // Changing the spec's major version is the upgrade; RDS refuses it otherwise.
+        engineVersion: this.version,
+        // Changing the major version is the upgrade; RDS refuses it otherwise.
         allowMajorVersionUpgrade: true,
         autoMinorVersionUpgrade: true,
-        instanceClass: postgres.instanceClass,
+        instanceClass: this.instanceClass,
         storageType: "gp3",
-        allocatedStorage: postgres.storageGb,
-        maxAllocatedStorage: postgres.maxStorageGb,
+        allocatedStorage: this.storageGb,
+        maxAllocatedStorage: this.maxStorageGb,
         storageEncrypted: true,
-        kmsKeyId: keys.data.arn,
-        dbName: props.database,
+        kmsKeyId: key.arn,
+        dbName: this.database,
         username: MASTER_USER,
         manageMasterUserPassword: true,
-        masterUserSecretKmsKeyId: keys.secrets.arn,
+        masterUserSecretKmsKeyId: props.secretsKey.arn,
         // Enabled so IAM tokens can be used for roles mapped to `rds_iam` inside the database.
         iamDatabaseAuthenticationEnabled: true,
         port: PORT,
@@ -113,17 +157,17 @@ export class AwsPostgres extends Construct {
         publiclyAccessible: false,
         parameterGroupName: parameters.name,
         caCertIdentifier: RDS_CA,
-        multiAz: postgres.ha,
-        backupRetentionPeriod: postgres.backupDays,
+        multiAz: this.ha,
+        backupRetentionPeriod: this.backupDays,
         copyTagsToSnapshot: true,
-        deletionProtection: protection,
-        skipFinalSnapshot: !protection,
-        finalSnapshotIdentifier: protection ? `${identifier}-final` : undefined,
+        deletionProtection: this.protection,
+        skipFinalSnapshot: !this.protection,
+        finalSnapshotIdentifier: this.protection ? `${identifier}-final` : undefined,
         // Kept after the instance is deleted: the last point-in-time restore still works.
-        deleteAutomatedBackups: !protection,
+        deleteAutomatedBackups: !this.protection,
         enabledCloudwatchLogsExports: LOG_EXPORTS,
         performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: keys.data.arn,
+        performanceInsightsKmsKeyId: key.arn,
         performanceInsightsRetentionPeriod: 7,
         monitoringInterval: 60,
         monitoringRoleArn: monitoring.role.arn,
@@ -132,20 +176,19 @@ export class AwsPostgres extends Construct {
         tags: { Name: identifier },
         dependsOn: [...logGroups, monitoring.attachment],
       }),
-      protection,
+      this.protection,
     );
     this.secretArn = this.instance.masterUserSecret.get(0).secretArn;
 
     const dr = props.disasterRecovery;
     if (dr) {
-      if (!keys.dataReplica) throw new Error("disaster recovery needs the data key's replica: pass disasterRecovery to AwsKeys too");
       // Snapshots and transaction logs copied as they are taken: point-in-time restore in
       // the other region with an RPO of minutes. Every argument forces a replacement, which
       // would restart the replication: the retention is therefore fixed, not the tier's.
       new DbInstanceAutomatedBackupsReplication(this, "DisasterRecoveryBackups", {
         provider: dr.provider,
         sourceDbInstanceArn: this.instance.arn,
-        kmsKeyId: keys.dataReplica.arn,
+        kmsKeyId: dr.key.arn,
         retentionPeriod: DR_RETENTION_DAYS,
       });
     }
@@ -154,13 +197,15 @@ export class AwsPostgres extends Construct {
       kind: "postgres",
       host: this.instance.address,
       port: PORT,
-      database: props.database,
+      database: this.database,
       settings: {
         sslmode: "verify-full",
-        ca_bundle_url: `https://truststore.pki.rds.amazonaws.com/${props.region}/${props.region}-bundle.pem`,
+        ca_bundle_url: `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`,
       },
       credentials: { remoteKey: this.secretArn, properties: { username: "username", password: "password" } },
     };
+    constructOutput(this, "address", { value: this.instance.address, description: "The PostgreSQL instance's private host name." });
+    constructOutput(this, "secret_arn", { value: this.secretArn, description: "The Secrets Manager secret RDS keeps the master credentials in." });
   }
 
   /**

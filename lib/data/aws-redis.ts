@@ -6,28 +6,32 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
-import type { DataSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { TIERS } from "../config/tiers";
+import { namingOf } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
-import type { AwsNetwork } from "../network/aws";
-import { StoreSecurityGroup } from "./aws-security-group";
-import type { DataStoreConnection } from "./data";
-import type { AwsKeys } from "./keys/aws";
+import { setComponent } from "../core/tags";
 import { serviceLogGroups } from "./aws-log-groups";
+import { StoreSecurityGroup } from "./aws-security-group";
+import { DEFAULT_LOG_RETENTION_DAYS, requireInt, requireProp, validateStoreProps, type AwsStoreProps } from "./aws-store";
+import type { DataStoreConnection } from "./data";
+import type { IAwsKey } from "./keys/aws";
 
-export interface AwsRedisProps {
-  readonly naming: Naming;
-  readonly redis: NonNullable<DataSpec["redis"]>;
-  readonly network: AwsNetwork;
-  /** The only group admitted on 6379: the EKS nodes (pods share it). */
-  readonly clients: SecurityGroup;
-  /** `data` encrypts the cache at rest and its snapshots, `secrets` the AUTH token, `logs` the log groups. */
-  readonly keys: AwsKeys;
-  /** Days of daily snapshots, 7-35. */
-  readonly snapshotDays: number;
-  readonly logRetentionDays: number;
-  /** `prevent_destroy`, a final snapshot and a recovery window on the token's secret. */
-  readonly protection: boolean;
+const SMALL = TIERS.small.data;
+
+/** The cache's sizes; every one defaults to the small tier's. */
+export interface AwsRedisOptions {
+  /** The ElastiCache node type. @default - the small tier's, "cache.t4g.small" */
+  readonly nodeType?: string;
+  /** A replica in another zone with automatic failover and Multi-AZ. @default - the small tier's, false */
+  readonly ha?: boolean;
+  /** Days of daily snapshots, 7-35. @default - the small tier's PostgreSQL backup days, 7 */
+  readonly snapshotDays?: number;
+}
+
+export interface AwsRedisProps extends AwsStoreProps, AwsRedisOptions {
+  /** Encrypts the secret holding the AUTH token. */
+  readonly secretsKey: IAwsKey;
 }
 
 /**
@@ -39,42 +43,57 @@ const PORT = 6379;
 const LOG_TYPES = ["slow-log", "engine-log"];
 
 /**
- * An ElastiCache replication group running Valkey in the isolated data subnets,
- * reachable on 6379 from the cluster's nodes only: encrypted at rest with the data
- * key, TLS required in transit, AUTH required. HA adds a replica in another zone with
+ * An ElastiCache replication group running Valkey in the network's data subnets,
+ * reachable on 6379 from the client security groups only: encrypted at rest with
+ * `key`, TLS required in transit, AUTH required. HA adds a replica in another zone with
  * automatic failover and Multi-AZ; the replica count, node type and failover all
  * change in place, the replication group's id, engine, subnet group and key never do.
  *
  * The AUTH token is a password Secrets Manager generates (a data source, no literal in
- * the configuration), stored in a secret encrypted with the secrets key. Terraform must
+ * the configuration), stored in a secret encrypted with `secretsKey`. Terraform must
  * hand it to ElastiCache, so it also sits in the Terraform state, which must itself be
  * encrypted and access-controlled (an S3 backend with SSE-KMS, say). The stored secret
  * is what the group uses: the token changes only when someone rotates the secret.
  * ElastiCache's RBAC users would need passwords from Terraform just the same.
+ * Outputs: `primary_endpoint` and `auth_secret_arn`.
  */
 export class AwsRedis extends Construct {
   readonly replicationGroup: ElasticacheReplicationGroup;
   readonly securityGroup: SecurityGroup;
   readonly secret: SecretsmanagerSecret;
   readonly connection: DataStoreConnection;
+  readonly nodeType: string;
+  readonly ha: boolean;
+  readonly snapshotDays: number;
+  readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: AwsRedisProps) {
     super(scope, id);
-    const { naming, redis, keys, protection } = props;
+    validateStoreProps(this, props);
+    requireProp(this, "nodeType", props.nodeType, (t: string) => /^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(t), 'an ElastiCache node type such as "cache.m7g.large"');
+    requireInt(this, "snapshotDays", props.snapshotDays, 7, 35);
+    setComponent(this, "data");
+    const naming = namingOf(this, props.naming);
+    this.nodeType = props.nodeType ?? SMALL.redis.nodeType.aws;
+    this.ha = props.ha ?? SMALL.redis.ha;
+    this.snapshotDays = props.snapshotDays ?? SMALL.postgres.backupDays;
+    this.protection = props.protection ?? true;
+    const { key } = props;
+    const protection = this.protection;
     // Replication group ids are at most 40 characters.
     const identifier = naming.name("redis", undefined, 40);
 
     this.securityGroup = new StoreSecurityGroup(this, "SecurityGroup", {
       name: identifier,
       description: `${identifier}: Valkey from the cluster's nodes`,
-      vpcId: props.network.vpc.id,
+      vpcId: props.network.vpcId,
       port: PORT,
-      clients: props.clients,
+      clientSecurityGroupIds: props.clientSecurityGroupIds,
     }).group;
     const subnets = new ElasticacheSubnetGroup(this, "SubnetGroup", {
       name: identifier,
       description: `${identifier}: the isolated data subnets`,
-      subnetIds: props.network.dataSubnets.map((s) => s.id),
+      subnetIds: props.network.dataSubnetIds,
       tags: { Name: identifier },
     });
 
@@ -86,7 +105,7 @@ export class AwsRedis extends Construct {
     this.secret = new SecretsmanagerSecret(this, "AuthToken", {
       name: naming.name("redis-auth"),
       description: `${identifier}: the AUTH token clients present`,
-      kmsKeyId: keys.secrets.arn,
+      kmsKeyId: props.secretsKey.arn,
       recoveryWindowInDays: protection ? 30 : 0,
       tags: { Name: naming.name("redis-auth") },
     });
@@ -101,7 +120,7 @@ export class AwsRedis extends Construct {
       dependsOn: [version],
     });
 
-    const groups = serviceLogGroups(this, `/aws/elasticache/${identifier}`, LOG_TYPES, props.logRetentionDays, keys.logs);
+    const groups = serviceLogGroups(this, `/aws/elasticache/${identifier}`, LOG_TYPES, props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS, props.logsKey);
     const logGroups = LOG_TYPES.map((logType, i) => ({ logType, group: groups[i] }));
 
     this.replicationGroup = protect(
@@ -111,21 +130,21 @@ export class AwsRedis extends Construct {
         engine: "valkey",
         engineVersion: VALKEY_VERSION,
         autoMinorVersionUpgrade: "true",
-        nodeType: redis.nodeType,
-        numCacheClusters: redis.ha ? 2 : 1,
-        automaticFailoverEnabled: redis.ha,
-        multiAzEnabled: redis.ha,
+        nodeType: this.nodeType,
+        numCacheClusters: this.ha ? 2 : 1,
+        automaticFailoverEnabled: this.ha,
+        multiAzEnabled: this.ha,
         port: PORT,
         subnetGroupName: subnets.name,
         securityGroupIds: [this.securityGroup.id],
         atRestEncryptionEnabled: "true",
-        kmsKeyId: keys.data.arn,
+        kmsKeyId: key.arn,
         transitEncryptionEnabled: true,
         transitEncryptionMode: "required",
         authToken: stored.secretString,
         // A rotated secret is accepted alongside the old token until clients have the new one.
         authTokenUpdateStrategy: "ROTATE",
-        snapshotRetentionLimit: props.snapshotDays,
+        snapshotRetentionLimit: this.snapshotDays,
         finalSnapshotIdentifier: protection ? `${identifier}-final` : undefined,
         logDeliveryConfiguration: logGroups.map(({ logType, group }) => ({
           logType,
@@ -147,5 +166,7 @@ export class AwsRedis extends Construct {
       // A plain secret: the token is its whole value.
       credentials: { remoteKey: this.secret.arn, properties: { password: "" } },
     };
+    constructOutput(this, "primary_endpoint", { value: this.replicationGroup.primaryEndpointAddress, description: "The Valkey primary endpoint (TLS, AUTH)." });
+    constructOutput(this, "auth_secret_arn", { value: this.secret.arn, description: "The Secrets Manager secret holding the AUTH token." });
   }
 }

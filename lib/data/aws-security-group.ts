@@ -9,14 +9,16 @@ export interface StoreSecurityGroupProps {
   readonly vpcId: string;
   /** The store's port, the only one admitted. */
   readonly port: number;
-  /** The clients' security group: the EKS nodes, whose pods share it. */
-  readonly clients: SecurityGroup;
+  /** The clients' security groups, e.g. the EKS nodes', whose pods share it. */
+  readonly clientSecurityGroupIds: string[];
 }
 
 /**
- * A data store's security group: its port from the clients' group and nothing else,
+ * A data store's security group: its port from the clients' groups and nothing else,
  * no address range at all. No egress rule either: Terraform removes the default
  * allow-all egress of a group it creates, and a store initiates no connection.
+ * Rules are keyed by position (the first is `FromClients`), so appending a client adds
+ * a rule and changes none.
  */
 export class StoreSecurityGroup extends Construct {
   readonly group: SecurityGroup;
@@ -29,13 +31,15 @@ export class StoreSecurityGroup extends Construct {
       vpcId: props.vpcId,
       tags: { Name: props.name },
     });
-    new VpcSecurityGroupIngressRule(this, "FromClients", {
-      securityGroupId: this.group.id,
-      description: `Port ${props.port} from the cluster's nodes and pods`,
-      referencedSecurityGroupId: props.clients.id,
-      ipProtocol: "tcp",
-      fromPort: props.port,
-      toPort: props.port,
+    props.clientSecurityGroupIds.forEach((client, i) => {
+      new VpcSecurityGroupIngressRule(this, i === 0 ? "FromClients" : `FromClients-${i}`, {
+        securityGroupId: this.group.id,
+        description: `Port ${props.port} from the cluster's nodes and pods`,
+        referencedSecurityGroupId: client,
+        ipProtocol: "tcp",
+        fromPort: props.port,
+        toPort: props.port,
+      });
     });
   }
 }

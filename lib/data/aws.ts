@@ -1,46 +1,82 @@
-import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import { TIERS } from "../config/tiers";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
+import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
-import type { AwsNetwork } from "../network/aws";
+import type { IAwsNetwork } from "../network/aws";
 import { AwsBackupCopies } from "./aws-backup";
-import { AwsBuckets } from "./aws-buckets";
-import { AwsDocuments } from "./aws-documents";
-import { AwsPostgres } from "./aws-postgres";
-import { AwsRedis } from "./aws-redis";
+import { AwsBuckets, type AwsBucketsOptions } from "./aws-buckets";
+import { AwsDocuments, type AwsDocumentsOptions } from "./aws-documents";
+import { AwsPostgres, type AwsPostgresOptions } from "./aws-postgres";
+import { AwsRedis, type AwsRedisOptions } from "./aws-redis";
+import type { AwsDisasterRecovery } from "./aws-store";
 import type { BucketRef, DataStoreConnection, IDataLayer, ObjectStoreAccess } from "./data";
-import type { AwsKeys, DisasterRecoveryRegion } from "./keys/aws";
+import type { IAwsKey } from "./keys/aws";
+
+/** What the platform needs from an AWS data layer besides its endpoints: the keys workloads use. */
+export interface IAwsDataLayer extends IDataLayer {
+  /** Encrypts the stores and buckets: tenants' workloads use it through S3 for their objects. */
+  readonly key: IAwsKey;
+  /** Encrypts the stores' credentials in Secrets Manager. Undefined when no store uses it. */
+  readonly secretsKey?: IAwsKey;
+  /** Where each credential is kept (ARNs, never a value): what the data-credentials reader may read. */
+  readonly credentialSecretArns: string[];
+}
 
 export interface AwsDataLayerProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly region: string;
-  /** The stores go in its isolated data subnets. */
-  readonly network: AwsNetwork;
-  /** `data`, `secrets` and `logs` keys, and the data key's replica with disaster recovery. */
-  readonly keys: AwsKeys;
-  /** The only security group the stores admit: the EKS nodes' (pods share it). */
-  readonly clients: SecurityGroup;
-  /** The region backups are copied to; required when the spec sets `data.disasterRecovery`. @default none */
-  readonly disasterRecovery?: DisasterRecoveryRegion;
+  /** The stores go in its data subnets. */
+  readonly network: IAwsNetwork;
+  /** The security groups the stores admit, e.g. the EKS nodes' (pods share it). */
+  readonly clientSecurityGroupIds: string[];
+  /** Encrypts the stores, their backups and the buckets (all but `logs`). */
+  readonly key: IAwsKey;
+  /** Encrypts PostgreSQL's master password and the Redis AUTH token in Secrets Manager. @default - none; required with `postgres` or `redis` */
+  readonly secretsKey?: IAwsKey;
+  /** Encrypts the stores' log groups. @default - CloudWatch Logs' own encryption */
+  readonly logsKey?: IAwsKey;
+  /** An RDS for PostgreSQL database with these options. @default - none */
+  readonly postgres?: AwsPostgresOptions;
+  /** A DocumentDB cluster with these options. @default - none */
+  readonly documents?: AwsDocumentsOptions;
+  /** An ElastiCache (Valkey) cache with these options. @default - none */
+  readonly redis?: AwsRedisOptions;
+  /** The S3 buckets. @default - AwsBuckets' default purposes and retention */
+  readonly buckets?: AwsBucketsOptions;
+  /** Days the stores' log groups keep events. @default 365 */
+  readonly logRetentionDays?: number;
+  /** Deletion protection, `prevent_destroy` and final snapshots on every store, bucket and vault. @default true */
+  readonly protection?: boolean;
+  /**
+   * The second region backups are copied to: RDS replicates its automated backups, AWS
+   * Backup copies DocumentDB, S3 replicates the `backups` bucket.
+   * @default - none
+   */
+  readonly disasterRecovery?: AwsDisasterRecovery;
+  /** @default - the region of the stack's AWS provider */
+  readonly region?: string;
+  /** The account id in bucket names and policies. @default - the buckets read it with an `aws_caller_identity` data source */
+  readonly accountId?: string;
+  /** The AWS partition in managed-policy ARNs. @default - the stores that need it read it with an `aws_partition` data source */
+  readonly partition?: string;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
- * The data layer on AWS, in the infra stack: RDS for PostgreSQL, DocumentDB, ElastiCache
- * (Valkey) and the S3 buckets, each store only where the spec turns it on. Every store
- * is private to the data subnets, encrypted with the data key, TLS-only, backed up and
- * protected while `data.protection` is on; credentials stay in Secrets Manager and are
- * published only as ARNs. With disaster recovery, RDS replicates its automated backups,
- * AWS Backup copies DocumentDB and S3 replicates the `backups` bucket to the second region.
+ * A data layer on AWS: RDS for PostgreSQL, DocumentDB, ElastiCache (Valkey), each where
+ * its options are given, and the S3 buckets. Every store is private to the data
+ * subnets, encrypted with `key`, TLS-only, backed up and protected while `protection`
+ * is on; credentials stay in Secrets Manager and are published only as ARNs. With
+ * disaster recovery, RDS replicates its automated backups, AWS Backup copies DocumentDB
+ * and S3 replicates the `backups` bucket to the second region. Each store is also
+ * usable alone (AwsPostgres, AwsDocuments, AwsRedis, AwsBuckets); their outputs are
+ * named after their paths (`data_postgres_address`, `data_buckets_logs_name`).
  */
-export class AwsDataLayer extends Construct implements IDataLayer {
+export class AwsDataLayer extends Construct implements IAwsDataLayer {
   readonly stores: DataStoreConnection[] = [];
   readonly buckets: BucketRef[];
   readonly objectStore: ObjectStoreAccess;
-  readonly keys: AwsKeys;
+  readonly key: IAwsKey;
+  readonly secretsKey?: IAwsKey;
   readonly postgres?: AwsPostgres;
   readonly documents?: AwsDocuments;
   readonly redis?: AwsRedis;
@@ -49,108 +85,49 @@ export class AwsDataLayer extends Construct implements IDataLayer {
 
   constructor(scope: Construct, id: string, props: AwsDataLayerProps) {
     super(scope, id);
-    setComponent(this, "data");
-    const { spec, naming, region, network, keys, clients } = props;
-    const data = spec.data;
-    const protection = data.protection;
-    const logRetentionDays = spec.network.flowLogRetentionDays;
-    const disasterRecovery = data.disasterRecovery ? props.disasterRecovery : undefined;
-    if (data.disasterRecovery && !disasterRecovery) {
-      throw new Error("data.disasterRecovery is set: AwsDataLayer needs the disasterRecovery region and provider");
+    const secretsKey = props.secretsKey;
+    const needsSecrets = (["postgres", "redis"] as const).find((store) => props[store] && !secretsKey);
+    if (needsSecrets) {
+      throw new Error(`AwsDataLayer ${this.node.path}: secretsKey is required with ${needsSecrets}, which keeps its credentials under it (got none)`);
     }
-    this.keys = keys;
-    // Identifiers allow letters, digits and underscores; the deployment name never changes.
-    const database = spec.name.replace(/-/g, "_");
-    // The spec has backup days for PostgreSQL only; the other stores keep as many.
-    const backupDays = data.postgres?.backupDays ?? TIERS[spec.tier].data.postgres.backupDays;
+    setComponent(this, "data");
+    const naming = namingOf(this, props.naming);
+    const region = resolveRegion(this, "aws", props.region);
+    const { network, clientSecurityGroupIds, key, logsKey, logRetentionDays, protection, disasterRecovery, accountId, partition } = props;
+    const store = { naming, network, clientSecurityGroupIds, key, logsKey, logRetentionDays, protection };
+    this.key = key;
+    this.secretsKey = secretsKey;
 
-    if (data.postgres) {
-      this.postgres = new AwsPostgres(this, "Postgres", {
-        naming,
-        region,
-        postgres: data.postgres,
-        network,
-        clients,
-        keys,
-        database,
-        logRetentionDays,
-        protection,
-        disasterRecovery,
-      });
+    if (props.postgres && secretsKey) {
+      this.postgres = new AwsPostgres(this, "Postgres", { ...store, ...props.postgres, secretsKey, region, partition, disasterRecovery });
       this.stores.push(this.postgres.connection);
     }
-    if (data.documents) {
-      this.documents = new AwsDocuments(this, "Documents", {
-        naming,
-        documents: data.documents,
-        network,
-        clients,
-        keys,
-        database,
-        backupDays,
-        logRetentionDays,
-        protection,
-      });
+    if (props.documents) {
+      this.documents = new AwsDocuments(this, "Documents", { ...store, ...props.documents });
       this.stores.push(this.documents.connection);
       if (disasterRecovery) {
         this.backupCopies = new AwsBackupCopies(this, "BackupCopies", {
           naming,
-          keys,
+          key,
           resources: [this.documents.cluster.arn],
-          backupDays,
+          backupDays: this.documents.backupDays,
           protection,
+          partition,
           disasterRecovery,
         });
       }
     }
-    if (data.redis) {
-      this.redis = new AwsRedis(this, "Redis", {
-        naming,
-        redis: data.redis,
-        network,
-        clients,
-        keys,
-        snapshotDays: backupDays,
-        logRetentionDays,
-        protection,
-      });
+    if (props.redis && secretsKey) {
+      this.redis = new AwsRedis(this, "Redis", { ...store, ...props.redis, secretsKey });
       this.stores.push(this.redis.connection);
     }
 
-    this.storage = new AwsBuckets(this, "Buckets", {
-      naming,
-      region,
-      buckets: data.buckets,
-      retentionDays: data.retentionDays,
-      keys,
-      protection,
-      disasterRecovery,
-    });
+    this.storage = new AwsBuckets(this, "Buckets", { ...props.buckets, naming, region, accountId, key, protection, disasterRecovery });
     this.buckets = this.storage.refs;
     this.objectStore = { api: "s3", region };
-    this.outputs();
   }
 
-  /** Where each credential is kept (ARNs, never a value): what the data-credentials reader may read. */
   get credentialSecretArns(): string[] {
     return this.stores.flatMap((s) => (s.credentials ? [s.credentials.remoteKey] : []));
-  }
-
-  private outputs() {
-    const output = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
-    if (this.postgres) {
-      output("postgres_address", this.postgres.instance.address, "The PostgreSQL instance's private host name.");
-      output("postgres_secret_arn", this.postgres.secretArn, "The Secrets Manager secret RDS keeps the master credentials in.");
-    }
-    if (this.documents) {
-      output("documents_endpoint", this.documents.cluster.endpoint, "The DocumentDB cluster endpoint.");
-      output("documents_secret_arn", this.documents.secretArn, "The Secrets Manager secret DocumentDB keeps the master credentials in.");
-    }
-    if (this.redis) {
-      output("redis_primary_endpoint", this.redis.replicationGroup.primaryEndpointAddress, "The Valkey primary endpoint (TLS, AUTH).");
-      output("redis_auth_secret_arn", this.redis.secret.arn, "The Secrets Manager secret holding the AUTH token.");
-    }
-    for (const { purpose, name } of this.buckets) output(`bucket_${purpose.replace(/-/g, "_")}`, name, `The ${purpose} bucket's name.`);
   }
 }

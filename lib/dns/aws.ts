@@ -2,24 +2,31 @@ import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
-import { TerraformIterator, TerraformOutput, Token } from "cdktf";
+import { TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { setComponent } from "../core/tags";
-import type { AwsNetwork } from "../network/aws";
 import type { IDns } from "./dns";
 
 export interface AwsDnsProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: AwsNetwork;
+  /** The VPC the private zone is attached to. */
+  readonly vpcId: string;
+  /** The private zone's name. @default - `internal.<domain>` with a domain, else `<deployment>.internal` */
+  readonly privateZone?: string;
+  /** The product's public domain: a public zone is created for it. @default - none: no public zone */
+  readonly domain?: string;
+  /** With a domain, a DNS-validated ACM certificate for it and its wildcard (else cert-manager issues certificates in the cluster). @default true */
+  readonly acmCertificate?: boolean;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
  * Route 53: a private zone attached to the VPC; with a domain, a public zone for it
- * (delegate to its name servers from the parent zone) and, when certificates are
- * "acm", a DNS-validated ACM certificate for the domain and its wildcard.
+ * (delegate to its name servers from the parent zone, output `public_zone_name_servers`)
+ * and, unless `acmCertificate` is off, a DNS-validated ACM certificate for the domain
+ * and its wildcard.
  */
 export class AwsDns extends Construct implements IDns {
   readonly privateZone: Route53Zone;
@@ -29,39 +36,44 @@ export class AwsDns extends Construct implements IDns {
   /** The validated certificate's ARN (waits for validation), for load balancers. */
   readonly certificateArn?: string;
 
+  readonly acmCertificate: boolean;
+
   constructor(scope: Construct, id: string, props: AwsDnsProps) {
     super(scope, id);
+    const domain = props.domain;
+    if (domain && props.privateZone === domain) {
+      throw new Error(`AwsDns ${this.node.path}: privateZone must differ from domain, or the private zone hides the public records (got ${JSON.stringify(domain)} for both); e.g. internal.${domain}`);
+    }
     setComponent(this, "dns");
-    const { dns } = props.spec;
-    this.privateZoneName = dns.privateZone;
-    this.domain = dns.domain;
+    const naming = namingOf(this, props.naming);
+    this.domain = domain;
+    this.privateZoneName = props.privateZone ?? (domain ? `internal.${domain}` : `${naming.deployment}.internal`);
+    this.acmCertificate = props.acmCertificate ?? true;
     this.privateZone = new Route53Zone(this, "PrivateZone", {
-      name: dns.privateZone,
-      comment: `${props.naming.deployment}: private names inside the VPC`,
-      vpc: [{ vpcId: props.network.vpc.id }],
+      name: this.privateZoneName,
+      comment: `${naming.deployment}: private names inside the VPC`,
+      vpc: [{ vpcId: props.vpcId }],
     });
-    if (!dns.domain) return;
+    if (!domain) return;
 
     this.publicZone = new Route53Zone(this, "PublicZone", {
-      name: dns.domain,
-      comment: `${props.naming.deployment}: public names of the product`,
+      name: domain,
+      comment: `${naming.deployment}: public names of the product`,
     });
-    const nameServers = new TerraformOutput(this, "public_zone_name_servers", {
+    constructOutput(this, "public_zone_name_servers", {
       value: this.publicZone.nameServers,
-      description: `Delegate ${dns.domain} to these name servers (NS records in the parent zone).`,
+      description: `Delegate ${domain} to these name servers (NS records in the parent zone).`,
     });
-    // A flat, documented output name, as modules name theirs.
-    nameServers.overrideLogicalId("public_zone_name_servers");
-    if (dns.certificates !== "acm") return;
+    if (!this.acmCertificate) return;
 
     const cert = new AcmCertificate(this, "Certificate", {
-      domainName: dns.domain,
-      subjectAlternativeNames: [`*.${dns.domain}`],
+      domainName: domain,
+      subjectAlternativeNames: [`*.${domain}`],
       validationMethod: "DNS",
       keyAlgorithm: "EC_prime256v1",
       options: { certificateTransparencyLoggingPreference: "ENABLED" },
       lifecycle: { createBeforeDestroy: true },
-      tags: { Name: props.naming.name("cert") },
+      tags: { Name: naming.name("cert") },
     });
     // The apex and the wildcard share one validation record; allow_overwrite lets
     // both entries of the set write it.

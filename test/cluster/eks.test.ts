@@ -261,13 +261,13 @@ describe("EksCluster", () => {
     }
   });
 
-  test("outputs: flat names for the cluster and its security groups", () => {
+  test("outputs: named after the construct's path (Cluster), for the cluster and its security groups", () => {
     expect(infra.json.output.cluster_name.value).toBe(infra.ref(cluster, "name"));
     expect(infra.json.output.cluster_endpoint.value).toBe(infra.ref(cluster, "endpoint"));
     expect(infra.json.output.cluster_arn.value).toBe(infra.ref(cluster, "arn"));
     expect(infra.json.output.cluster_security_group_id.value).toBe(infra.ref(sg("acme-eks-control-plane"), "id"));
-    expect(infra.json.output.node_security_group_id.value).toBe(infra.ref(sg("acme-eks-nodes"), "id"));
-    expect(infra.json.output.oidc_issuer_url.value).toBe(`\${${cluster.tfAddress}.identity[0].oidc[0].issuer}`);
+    expect(infra.json.output.cluster_node_security_group_id.value).toBe(infra.ref(sg("acme-eks-nodes"), "id"));
+    expect(infra.json.output.cluster_oidc_issuer_url.value).toBe(`\${${cluster.tfAddress}.identity[0].oidc[0].issuer}`);
   });
 
   test("a Graviton system type gets the arm64 AMI; the spec's version is used", async () => {

@@ -498,6 +498,22 @@ describe("AwsBuckets", () => {
   });
 });
 
+describe("AwsDataLayer outputs", () => {
+  test("named after each store's path: endpoints, secret ARNs and bucket names, never a credential", async () => {
+    const { infra } = await synth(spec(FULL));
+    const output = (name: string) => infra.json.output[name].value;
+    expect(output("data_postgres_address")).toBe(infra.ref(infra.resource("aws_db_instance"), "address"));
+    expect(output("data_postgres_secret_arn")).toBe(infra.ref(infra.resource("aws_db_instance"), "master_user_secret[0].secret_arn"));
+    expect(output("data_documents_endpoint")).toBe(infra.ref(infra.resource("aws_docdb_cluster"), "endpoint"));
+    expect(output("data_redis_primary_endpoint")).toBe(infra.ref(infra.resource("aws_elasticache_replication_group"), "primary_endpoint_address"));
+    expect(output("data_redis_auth_secret_arn")).toBe(infra.ref(infra.resource("aws_secretsmanager_secret"), "arn"));
+    for (const purpose of ["metrics", "logs", "config", "backups"]) {
+      expect(output(`data_buckets_${purpose}_name`)).toBe(infra.ref(infra.resource("aws_s3_bucket", (b) => b.tfAddress.includes(`Bucket-${purpose}_`)), "bucket"));
+    }
+    expect(JSON.stringify(infra.json.output)).not.toMatch(/secret_string|random_password/);
+  });
+});
+
 describe("AwsDataLayer with protection disabled", () => {
   let infra: StackJson;
   beforeAll(async () => {

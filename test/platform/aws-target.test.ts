@@ -148,8 +148,8 @@ describe("AwsPlatformTarget", () => {
   test("cert-manager's DNS-01 role writes only _acme-challenge TXT records in the public zone", () => {
     const binding = bindings.dns01!;
     const zone = infra.resource("aws_route53_zone", (z) => z.name === "acme.example.com");
-    // The zone's id from the infra stack (remote state once an issuer uses it).
-    expect(resolved(binding.config)).toEqual({ route53: { region: "us-west-2", hostedZoneID: infra.ref(zone, "zone_id") } });
+    // The zone's id from the infra stack, through its remote state (the role's policy already reads it there).
+    expect(resolved(binding.config)).toEqual({ route53: { region: "us-west-2", hostedZoneID: remote(zone, "zone_id") } });
     expect(binding.identity).toEqual({ serviceAccountAnnotations: {}, podLabels: {} });
     const statements = probeStatements("Dns01Identity");
     const zoneArn = expect.stringMatching(new RegExp(`:route53:::hostedzone/${remote(zone, "zone_id").replace(/[$.{}[\]]/g, "\\$&")}$`));

@@ -5,9 +5,11 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { Naming } from "../../core/naming";
+import { namingOf, type Naming } from "../../core/naming";
 import { protect } from "../../core/protect";
+import { resolveRegion } from "../../core/region";
 import { setComponent } from "../../core/tags";
 
 /** A KMS key for one purpose: the kit's (an AwsKeys member) or an existing key's ARN. */
@@ -22,12 +24,14 @@ export interface DisasterRecoveryRegion {
 }
 
 export interface AwsKeysProps {
-  readonly naming: Naming;
-  readonly region: string;
-  /** `prevent_destroy` on every key: the spec's `data.protection`. @default true */
+  /** `prevent_destroy` on every key. @default true */
   readonly protection?: boolean;
-  /** The data key gets a replica there, which encrypts the backups copied to it. @default none */
+  /** The data key gets a replica there, which encrypts the backups copied to it. @default - none */
   readonly disasterRecovery?: DisasterRecoveryRegion;
+  /** The region whose services the key policies admit. @default - the region of the stack's AWS provider */
+  readonly region?: string;
+  /** Names the keys and their aliases. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** What a principal needs to encrypt and decrypt with a key (no administration). */
@@ -35,7 +39,7 @@ const USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKe
 
 /**
  * Customer-managed KMS keys, one per purpose, yearly rotation on, 30-day deletion
- * window and `prevent_destroy` (unless the spec turns data protection off): losing a
+ * window and `prevent_destroy` (unless `protection` is off): losing a
  * key loses everything it encrypted. Each key policy lets the account's IAM principals
  * be authorized through IAM (the AWS default) and names the AWS services that use the
  * key on the account's behalf.
@@ -63,12 +67,18 @@ export class AwsKeys extends Construct {
   /** `arn:<partition>:iam::<account>:root` and friends, for policies that name the account. */
   readonly accountId: string;
   readonly partition: string;
-  private readonly protection: boolean;
+  readonly region: string;
+  readonly protection: boolean;
 
-  constructor(scope: Construct, id: string, props: AwsKeysProps) {
+  constructor(scope: Construct, id: string, props: AwsKeysProps = {}) {
     super(scope, id);
     setComponent(this, "keys");
-    const { naming, region } = props;
+    const naming = namingOf(this, props.naming);
+    const region = (this.region = resolveRegion(this, "aws", props.region));
+    const dr = props.disasterRecovery;
+    if (dr && !Token.isUnresolved(dr.region) && dr.region === region) {
+      throw new Error(`AwsKeys ${this.node.path}: disasterRecovery.region must be another region than the keys' own (got ${JSON.stringify(dr.region)} for both)`);
+    }
     this.protection = props.protection ?? true;
     this.accountId = new DataAwsCallerIdentity(this, "Account").accountId;
     this.partition = new DataAwsPartition(this, "Partition").partition;
@@ -157,7 +167,6 @@ export class AwsKeys extends Construct {
       this.serviceStatements("SecretsManager", [`secretsmanager.${region}.amazonaws.com`]),
     );
 
-    const dr = props.disasterRecovery;
     if (dr) {
       const policy = new DataAwsIamPolicyDocument(this, "DataReplicaKeyPolicy", {
         // Copies land there: RDS's replicated backups and AWS Backup's recovery points (S3 replication uses IAM).

@@ -1,41 +1,54 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { AwsLoadBalancerController } from "../../cluster/aws-load-balancer-controller";
-import type { EksCluster } from "../../cluster/eks";
+import type { IEksCluster } from "../../cluster/eks";
 import type { PodIdentityRole } from "../../cluster/eks-pod-identity";
-import type { Karpenter, KarpenterRelease } from "../../cluster/karpenter";
-import type { DeploymentSpec } from "../../config/spec";
+import type { IKarpenter, KarpenterRelease } from "../../cluster/karpenter";
 import { clusterSecretPrefix } from "../../config/validate-cluster";
-import { Naming } from "../../core/naming";
+import { namingOf, type Naming } from "../../core/naming";
 import { setComponent } from "../../core/tags";
-import type { AwsDataLayer } from "../../data/aws";
+import type { IAwsDataLayer } from "../../data/aws";
 import type { BucketRef } from "../../data/data";
-import type { AwsDns } from "../../dns/aws";
-import type { AwsNetwork } from "../../network/aws";
+import type { IAwsKey } from "../../data/keys/aws";
+import type { IAwsNetwork } from "../../network/aws";
 import { platformLabels } from "../namespaces";
-import { awsPlan } from "../../network/plan";
 import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "../target";
 
 export interface AwsPlatformTargetProps {
-  readonly spec: DeploymentSpec;
-  readonly cluster: EksCluster;
-  readonly karpenter: Karpenter;
-  readonly network: AwsNetwork;
-  /** The public zone (with a domain) takes cert-manager's DNS-01 challenges. */
-  readonly dns: AwsDns;
+  readonly cluster: IEksCluster;
+  /** The cluster's VPC: the load balancer controller is given its id, ALB ingress admits its range. */
+  readonly network: IAwsNetwork;
   /** Encrypts persistent volumes of the default StorageClass. */
-  readonly volumesKey: KmsKey;
-  /** The data stores and buckets tenants reach. @default none */
-  readonly data?: AwsDataLayer;
+  readonly volumesKey: IAwsKey;
+  /** Karpenter's infra part: its releases are installed here, after the load balancer controller. @default - none: nodes are the system node group's only */
+  readonly karpenter?: IKarpenter;
+  /** Ranges tenant pods may reach on any port: the data stores' subnets. @default [] */
+  readonly dataSubnetCidrs?: readonly string[];
+  /** Ranges holding the VPC's interface endpoints, which tenant pods reach on HTTPS only. @default [] */
+  readonly endpointSubnetCidrs?: readonly string[];
+  /** The public hosted zone (its id) cert-manager answers ACME DNS-01 challenges in. @default - none: no ACME solver */
+  readonly publicZoneId?: string;
+  /** The data stores and buckets tenants reach. @default - none */
+  readonly data?: IAwsDataLayer;
+  /**
+   * The AWS Load Balancer Controller serves Ingresses (ALBs with ip targets, which reach
+   * pods from the VPC): tenants admit the VPC's range. Off with the Envoy gateway.
+   * @default false
+   */
+  readonly albIngress?: boolean;
+  /** Names the data-credentials reader role; External Secrets reads the secrets under `<deployment>/`. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** Pod Identity binds a role outside the pod: nothing goes on the service account or pods. */
 const NO_IDENTITY: WorkloadIdentity = { serviceAccountAnnotations: {}, podLabels: {} };
+
+/** The node's Pod Identity agent, which hands the workload role's credentials to pods. */
+const POD_IDENTITY_AGENT: TenantEgress = { cidr: "169.254.170.23/32", ports: [{ port: 80, protocol: "TCP" }] };
 
 /**
  * The platform add-ons' view of AWS, built in the platform stack: Karpenter's release
@@ -47,13 +60,14 @@ const NO_IDENTITY: WorkloadIdentity = { serviceAccountAnnotations: {}, podLabels
  * installed.
  */
 export class AwsPlatformTarget extends Construct implements IPlatformTarget {
-  readonly cluster: EksCluster;
+  readonly cluster: IEksCluster;
   readonly prerequisites: ITerraformDependable[];
-  readonly karpenter: KarpenterRelease;
+  readonly karpenter?: KarpenterRelease;
   readonly loadBalancerController: AwsLoadBalancerController;
   readonly loadBalancerSources: string[];
   readonly tenantEgress: TenantEgress[];
-  readonly data?: AwsDataLayer;
+  readonly data?: IAwsDataLayer;
+  readonly albIngress: boolean;
   readonly needsMetricsServer = true;
   readonly openshift = false;
   readonly gatewayService: GatewayService = {
@@ -64,27 +78,28 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
       "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
     },
   };
-  private readonly props: AwsPlatformTargetProps;
+  private readonly naming: Naming;
+  private readonly publicZoneId?: string;
   /** The External Secrets controller's role, which assumes the data-credentials reader. */
   private secretStoreRole?: PodIdentityRole;
 
   constructor(scope: Construct, id: string, props: AwsPlatformTargetProps) {
     super(scope, id);
     setComponent(this, "platform");
-    this.props = props;
-    this.cluster = props.cluster;
+    const { cluster, network } = props;
+    this.naming = namingOf(this, props.naming);
+    this.cluster = cluster;
     this.data = props.data;
-    this.loadBalancerController = new AwsLoadBalancerController(this, "LoadBalancerController", {
-      cluster: props.cluster,
-      vpcId: props.network.vpc.id,
-    });
+    this.publicZoneId = props.publicZoneId;
+    this.albIngress = props.albIngress ?? false;
+    this.loadBalancerController = new AwsLoadBalancerController(this, "LoadBalancerController", { cluster, vpcId: network.vpcId });
     // The controller's Service webhook rejects every new Service while it is not
     // ready, so Karpenter (and everything after it) waits for it.
-    this.karpenter = props.karpenter.install(this, "Karpenter", [this.loadBalancerController.chart.release]);
+    this.karpenter = props.karpenter?.install(this, "Karpenter", [this.loadBalancerController.chart.release]);
     const storage = new StorageClassV1(this, "EncryptedStorageClass", {
       metadata: {
-        name: props.cluster.storageClass,
-        labels: platformLabels(props.spec.name, "storage"),
+        name: cluster.storageClass,
+        labels: platformLabels(this.naming.deployment, "storage"),
         annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
       },
       storageProvisioner: "ebs.csi.aws.com",
@@ -95,28 +110,25 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     });
     // ALBs with ip targets reach pods from their subnets, which pods share: tenants that
     // take traffic from them admit the VPC (the Envoy gateway, the default, avoids that).
-    this.loadBalancerSources = props.spec.platform.ingress === "aws-load-balancer-controller" ? [props.network.cidr] : [];
+    this.loadBalancerSources = this.albIngress ? [network.cidr] : [];
     // Data subnets hold the data stores; interface endpoints sit in the pods' own
     // private subnets, so those are reachable on HTTPS only.
-    const plan = awsPlan(props.network.cidr, props.network.zones);
     this.tenantEgress = [
-      ...Object.values(plan.data).map((cidr) => ({ cidr })),
-      ...Object.values(plan.private).map((cidr) => ({ cidr, ports: [{ port: 443, protocol: "TCP" as const }] })),
-      // The node's Pod Identity agent, which hands the workload role's credentials to pods.
-      { cidr: "169.254.170.23/32", ports: [{ port: 80, protocol: "TCP" as const }] },
+      ...(props.dataSubnetCidrs ?? []).map((cidr) => ({ cidr })),
+      ...(props.endpointSubnetCidrs ?? []).map((cidr) => ({ cidr, ports: [{ port: 443, protocol: "TCP" as const }] })),
+      POD_IDENTITY_AGENT,
     ];
     this.prerequisites = [
       this.loadBalancerController.chart.release,
-      this.karpenter.controller.release,
-      this.karpenter.nodes.release,
+      ...(this.karpenter ? [this.karpenter.controller.release, this.karpenter.nodes.release] : []),
       storage,
     ];
   }
 
   /** Secrets Manager: read access to the secrets under `<name>/` only. */
   secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
-    const { cluster, spec } = this.props;
-    const prefix = clusterSecretPrefix("aws", spec.name);
+    const { cluster } = this;
+    const prefix = clusterSecretPrefix("aws", this.naming.deployment);
     const role = cluster.bindServiceAccount(scope, "SecretStoreIdentity", {
       namespace: sa.namespace,
       serviceAccount: sa.name,
@@ -134,9 +146,9 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
 
   /** Route 53: `_acme-challenge` TXT records in the public zone only. Undefined without a domain. */
   dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
-    const { cluster, dns } = this.props;
-    if (!dns.publicZone) return undefined;
-    const zone = `arn:${cluster.partition}:route53:::hostedzone/${dns.publicZone.zoneId}`;
+    const { cluster, publicZoneId } = this;
+    if (!publicZoneId) return undefined;
+    const zone = `arn:${cluster.partition}:route53:::hostedzone/${publicZoneId}`;
     const role = cluster.bindServiceAccount(scope, "Dns01Identity", {
       namespace: sa.namespace,
       serviceAccount: sa.name,
@@ -157,7 +169,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     return {
       identity: NO_IDENTITY,
       grants: role.grants,
-      config: { route53: { region: cluster.region, hostedZoneID: dns.publicZone.zoneId } },
+      config: { route53: { region: cluster.region, hostedZoneID: publicZoneId } },
     };
   }
 
@@ -171,11 +183,13 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
    * nothing else. Undefined when no store has credentials.
    */
   dataCredentialsStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
-    const { cluster, spec, data } = this.props;
+    const { cluster, data } = this;
     const secrets = data?.credentialSecretArns ?? [];
     if (!data || secrets.length === 0) return undefined;
     const controller = this.secretStoreRole;
     if (!controller) throw new Error(`${sa.namespace}/${sa.name}: bind the secret store first; the reader trusts its controller's role`);
+    const secretsKey = data.secretsKey;
+    if (!secretsKey) throw new Error(`${sa.namespace}/${sa.name}: the data layer keeps credentials but names no secretsKey to decrypt them with`);
 
     const trust = new DataAwsIamPolicyDocument(scope, "DataCredentialsReaderTrust", {
       statement: [
@@ -187,7 +201,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
         },
       ],
     });
-    const name = new Naming(spec.name).name("data-credentials-reader", undefined, 64);
+    const name = this.naming.name("data-credentials-reader", undefined, 64);
     const reader = new IamRole(scope, "DataCredentialsReader", {
       name,
       description: `External Secrets (${sa.namespace}/${sa.name} store): the data stores' credentials, nothing else`,
@@ -200,7 +214,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
         {
           sid: "DecryptThroughSecretsManager",
           actions: ["kms:Decrypt"],
-          resources: [data.keys.secrets.arn],
+          resources: [secretsKey.arn],
           condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${cluster.region}.amazonaws.com`] }],
         },
       ],
@@ -232,7 +246,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
    * synced credentials. Empty bindings when the tenant gets no bucket.
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
-    const { cluster, data } = this.props;
+    const { cluster, data } = this;
     if (buckets.length === 0) return { identity: NO_IDENTITY, grants: [], config: {} };
     if (!data) throw new Error(`${sa.namespace}/${sa.name}: buckets without a data layer on this target`);
     const arns = buckets.map((b) => `arn:${cluster.partition}:s3:::${b.name}`);
@@ -256,7 +270,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
         {
           sid: "DataKeyThroughS3",
           actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [data.keys.data.arn],
+          resources: [data.key.arn],
           condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${cluster.region}.amazonaws.com`] }],
         },
       ],
