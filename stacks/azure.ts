@@ -4,7 +4,6 @@ import { AksCluster } from "../lib/cluster/aks";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
 import type { ByocStack } from "../lib/core/stack";
-import { specStack } from "./spec-stack";
 import { AzureDataLayer } from "../lib/data/azure";
 import { AzureKeys } from "../lib/data/keys/azure";
 import { AzureDns } from "../lib/dns/azure";
@@ -12,11 +11,13 @@ import { AzureNetwork } from "../lib/network/azure";
 import { Platform } from "../lib/platform/platform";
 import { AzurePlatformTarget } from "../lib/platform/targets/azure";
 import { AzureSiteToSiteVpn } from "../lib/vpn/azure";
+import { aksClusterProps, azureDataProps, azureDnsProps, azureKeysProps, azureNetworkProps, azureTargetProps, azureVpnProps, isAzureSpec } from "./azure-props";
+import { platformProps } from "./platform-props";
+import { specStack } from "./spec-stack";
 
 /** Azure: infra (resource group, VNet, DNS, VPN, Key Vault, AKS, data stores) and platform (in-cluster add-ons). */
 export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
-  if (spec.target.cloud !== "azure") throw new Error(`azureStacks needs an azure target, got ${spec.target.cloud}`);
-  const target = spec.target;
+  if (!isAzureSpec(spec)) throw new Error(`azureStacks needs an azure target, got ${spec.target.cloud}`);
   const provider = (stack: ByocStack) =>
     new AzurermProvider(stack, "azurerm", {
       features: [
@@ -29,34 +30,26 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
           storage: [{ dataPlaneAvailable: false }],
         },
       ],
-      subscriptionId: target.subscriptionId,
+      subscriptionId: spec.target.subscriptionId,
       // Data-plane calls use Entra ID, not storage account keys.
       storageUseAzuread: true,
     });
 
   const infra = specStack(scope, spec, "infra");
   provider(infra);
-  const naming = infra.naming;
-  const network = new AzureNetwork(infra, "Network", { spec, location: target.region, naming });
-  const dns = new AzureDns(infra, "Dns", { spec, naming, network });
-  if (spec.network.peers.length > 0 && target.keyVaultId) {
-    new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", {
-      naming,
-      network,
-      peers: spec.network.peers,
-      keyVaultId: target.keyVaultId,
-      tier: spec.tier,
-    });
-  }
-  const keys = new AzureKeys(infra, "Keys", { spec, naming, network });
-  const cluster = new AksCluster(infra, "Cluster", { spec, naming, network, keys });
+  const network = new AzureNetwork(infra, "Network", azureNetworkProps(spec));
+  const dns = new AzureDns(infra, "Dns", azureDnsProps(spec, network));
+  const vpn = azureVpnProps(spec, network);
+  if (vpn) new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", vpn);
+  const keys = new AzureKeys(infra, "Keys", azureKeysProps(spec, network));
+  const cluster = new AksCluster(infra, "Cluster", aksClusterProps(spec, network, keys));
   keys.auditTo(cluster.logs.id);
-  const data = new AzureDataLayer(infra, "Data", { spec, naming, network, keys, logsWorkspaceId: cluster.logs.id });
+  const data = new AzureDataLayer(infra, "Data", azureDataProps(spec, network, keys, cluster.logs.id));
 
   const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
-  const platformTarget = new AzurePlatformTarget(platform, "Target", { spec, cluster, keys, dns, data });
-  new Platform(platform, "Platform", { spec, target: platformTarget });
+  const target = new AzurePlatformTarget(platform, "Target", { ...azureTargetProps(spec, network, keys), cluster, data, publicZone: dns.publicZone });
+  new Platform(platform, "Platform", { ...platformProps(spec), target });
   return [infra, platform];
 }

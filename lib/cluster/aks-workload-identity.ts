@@ -1,18 +1,17 @@
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { Construct } from "constructs";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
 import type { ServiceAccountRef, WorkloadIdentity } from "../platform/target";
+import type { IAksCluster } from "./aks";
 
 export interface AksWorkloadIdentityProps {
-  readonly naming: Naming;
-  /** The cluster's resource group and region: the identity lives next to the cluster. */
-  readonly resourceGroupName: string;
-  readonly location: string;
-  /** The cluster's OIDC issuer URL. */
-  readonly issuer: string;
+  /** The identity lives in the cluster's resource group and region, and trusts its OIDC issuer. */
+  readonly cluster: IAksCluster;
   readonly serviceAccount: ServiceAccountRef;
+  /** Names the identity and its credential. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -20,7 +19,7 @@ export interface AksWorkloadIdentityProps {
  * federated credential trusting the cluster's OIDC issuer for exactly that account.
  * One identity per service account: Azure refuses concurrent federated-credential
  * writes on one identity, and a grant then reaches one workload only. Callers add the
- * identity's role assignments.
+ * identity's role assignments, and put `workloadIdentity` on the service account and pods.
  */
 export class AksWorkloadIdentity extends Construct {
   /** Audience Entra ID expects in the projected service-account token. */
@@ -34,19 +33,19 @@ export class AksWorkloadIdentity extends Construct {
   constructor(scope: Construct, id: string, props: AksWorkloadIdentityProps) {
     super(scope, id);
     setComponent(this, "cluster");
-    const { naming, serviceAccount: sa } = props;
-    const name = naming.name("wi", `${sa.namespace}-${sa.name}`, 120);
+    const { cluster, serviceAccount: sa } = props;
+    const name = namingOf(this, props.naming).name("wi", `${sa.namespace}-${sa.name}`, 120);
     this.identity = new UserAssignedIdentity(this, "Identity", {
       name,
-      resourceGroupName: props.resourceGroupName,
-      location: props.location,
+      resourceGroupName: cluster.resourceGroupName,
+      location: cluster.location,
     });
     this.credential = new FederatedIdentityCredential(this, "Credential", {
       name,
-      resourceGroupName: props.resourceGroupName,
+      resourceGroupName: cluster.resourceGroupName,
       parentId: this.identity.id,
       audience: [AksWorkloadIdentity.AUDIENCE],
-      issuer: props.issuer,
+      issuer: cluster.oidcIssuerUrl,
       subject: `system:serviceaccount:${sa.namespace}:${sa.name}`,
     });
     this.workloadIdentity = {

@@ -9,26 +9,77 @@ import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
-import { Fn, TerraformOutput } from "cdktf";
+import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { nodePools, type DeploymentSpec } from "../config/spec";
-import type { NodePoolSize } from "../config/tiers";
-import { host } from "../core/cidr";
-import type { Naming } from "../core/naming";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../config/cluster";
+import { TIERS, type NodePoolSize } from "../config/tiers";
+import { host, parseIpv4Cidr } from "../core/cidr";
+import { namingOf, type Naming } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { AzureKeys } from "../data/keys/azure";
-import type { AzureNetwork } from "../network/azure";
-import type { ServiceAccountRef } from "../platform/target";
-import { AksWorkloadIdentity } from "./aks-workload-identity";
+import { requireInt, requireNetworkId, requireProp } from "../data/azure-store";
+import type { IAzureKey } from "../data/keys/azure";
+import { clusterRanges, type IAzureNetwork } from "../network/azure";
 import type { ClusterConnection, IKubernetesCluster } from "./cluster";
 
+/**
+ * An AKS cluster as the platform target uses it: the kit's AksCluster or an existing
+ * cluster (AksCluster.fromClusterAttributes). Workload identities federate with its
+ * OIDC issuer and live in its resource group.
+ */
+export interface IAksCluster extends IKubernetesCluster {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly oidcIssuerUrl: string;
+}
+
+/** An existing AKS cluster with Entra ID authentication and workload identity on. */
+export interface AksClusterAttributes {
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly oidcIssuerUrl: string;
+  /** The API server's URL. */
+  readonly host: string;
+  /** The cluster CA certificate, PEM (not base64). */
+  readonly clusterCaCertificate: string;
+  /** The StorageClass for persistent volumes. @default - the cluster's default */
+  readonly storageClass?: string;
+}
+
 export interface AksClusterProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
-  /** The vault and the etcd key for KMS encryption of Kubernetes secrets. */
-  readonly keys: AzureKeys;
+  /** The nodes and the API server go in its subnets; it needs `apiServerSubnetId`. */
+  readonly network: IAzureNetwork;
+  /** Encrypts Kubernetes secrets in etcd (KMS), by its versioned id. */
+  readonly kmsKey: IAzureKey;
+  /**
+   * The vault holding `kmsKey`: the control plane gets Key Vault Crypto User on it, and
+   * Key Vault Contributor to approve the KMS plugin's private endpoint to it.
+   */
+  readonly kmsKeyVaultId: string;
+  /** The Kubernetes minor version. @default DEFAULT_KUBERNETES_VERSION */
+  readonly version?: string;
+  /**
+   * Public ranges the API server admits. Empty: a private API server, reached from the
+   * VNet and its peers only.
+   * @default []
+   */
+  readonly allowedCidrs?: string[];
+  /** Entra ID groups (object ids) that administer the cluster. @default [] */
+  readonly admins?: string[];
+  /** The system pool (AKS's own add-ons only). @default - the small tier's */
+  readonly systemPool?: NodePoolSize;
+  /** The user pool the product's workloads run on. @default - the small tier's */
+  readonly workloadsPool?: NodePoolSize;
+  /** The overlay's pod range, outside the VNet and its peers. @default - the first free /16 of 100.64.0.0/10 (clusterRanges) */
+  readonly podCidr?: string;
+  /** The Service range, likewise outside every routed range. @default - the next free /16 of 100.64.0.0/10 */
+  readonly serviceCidr?: string;
+  /** Days Log Analytics keeps the control-plane logs, 30-730. @default 365 */
+  readonly logRetentionDays?: number;
+  /** Names the cluster and its identities. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** Control-plane log categories sent to Log Analytics: kube-audit-admin (writes only) and guard instead of the far costlier kube-audit. */
@@ -50,9 +101,10 @@ export const AKS_LOG_CATEGORIES = [
  * encrypted with a Key Vault key (KMS), the Standard tier, automatic patch and node
  * image upgrades in weekly night windows, Azure Policy, the Key Vault secrets provider
  * with rotation, a critical-add-ons-only system pool and an autoscaling user pool across
- * the zones, and control-plane logs in Log Analytics.
+ * the zones, and control-plane logs in Log Analytics. Outputs: `name`, `id`,
+ * `oidc_issuer_url`, `resource_group_name`.
  */
-export class AksCluster extends Construct implements IKubernetesCluster {
+export class AksCluster extends Construct implements IAksCluster {
   /** The application id of the AKS Entra ID server every AKS token is issued for. */
   static readonly AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
   /** Patch upgrades on Sunday nights, node images on Saturday nights (UTC), 4 hours each. */
@@ -73,6 +125,29 @@ export class AksCluster extends Construct implements IKubernetesCluster {
   };
   /** Kubernetes' own default pod density; overlay would allow 250, too many for small VMs. */
   static readonly MAX_PODS = 110;
+  static readonly DEFAULT_LOG_RETENTION_DAYS = 365;
+
+  /** An existing cluster, reached with a kubelogin token per session as the kit's own is. */
+  static fromClusterAttributes(attrs: AksClusterAttributes): IAksCluster {
+    return {
+      name: attrs.name,
+      distribution: "aks",
+      resourceGroupName: attrs.resourceGroupName,
+      location: attrs.location,
+      oidcIssuerUrl: attrs.oidcIssuerUrl,
+      storageClass: attrs.storageClass,
+      connection: { host: attrs.host, clusterCaCertificate: attrs.clusterCaCertificate, exec: AksCluster.kubelogin() },
+    };
+  }
+
+  /** kubelogin turns the Azure CLI's login into a short-lived Entra ID token per session. */
+  private static kubelogin() {
+    return {
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "kubelogin",
+      args: ["get-token", "--login", "azurecli", "--server-id", AksCluster.AAD_SERVER_ID],
+    };
+  }
 
   readonly name: string;
   readonly distribution = "aks" as const;
@@ -89,22 +164,45 @@ export class AksCluster extends Construct implements IKubernetesCluster {
   readonly resourceGroupName: string;
   readonly location: string;
   readonly oidcIssuerUrl: string;
-  private readonly naming: Naming;
+  readonly version: string;
+  readonly allowedCidrs: string[];
+  readonly admins: string[];
+  readonly systemPool: NodePoolSize;
+  readonly workloadsPool: NodePoolSize;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly logRetentionDays: number;
 
   constructor(scope: Construct, id: string, props: AksClusterProps) {
     super(scope, id);
+    const { network, kmsKey } = props;
+    requireProp(this, "version", props.version, (v) => (KUBERNETES_VERSIONS as readonly string[]).includes(v), `one of ${KUBERNETES_VERSIONS.join(", ")}`);
+    requireProp(this, "allowedCidrs", props.allowedCidrs, (cidrs) => cidrs.every((c) => Token.isUnresolved(c) || parseIpv4Cidr(c) !== undefined), "a list of IPv4 ranges such as 203.0.113.0/24");
+    for (const pool of ["systemPool", "workloadsPool"] as const) {
+      requireProp(this, pool, props[pool], (p) => Number.isInteger(p.min) && p.min >= 1 && p.max >= p.min && p.max <= 1000, "a pool whose min is at least 1 and max from min to 1000");
+    }
+    requireInt(this, "logRetentionDays", props.logRetentionDays, 30, 730);
+    const apiServerSubnetId = requireNetworkId(this, "apiServerSubnetId", network.apiServerSubnetId, "a subnet delegated to Microsoft.ContainerService/managedClusters for API server VNet integration");
     setComponent(this, "cluster");
-    const { spec, naming, network, keys } = props;
-    this.naming = naming;
+    const naming = namingOf(this, props.naming);
+    this.version = props.version ?? DEFAULT_KUBERNETES_VERSION;
+    this.allowedCidrs = props.allowedCidrs ?? [];
+    this.admins = props.admins ?? [];
+    this.systemPool = props.systemPool ?? TIERS.small.nodePools.azure.system;
+    this.workloadsPool = props.workloadsPool ?? TIERS.small.nodePools.azure.workloads;
+    const free = props.podCidr && props.serviceCidr ? [] : clusterRanges([network.cidr, ...network.peerCidrs]);
+    this.podCidr = props.podCidr ?? free[0];
+    this.serviceCidr = props.serviceCidr ?? free[1];
+    this.logRetentionDays = props.logRetentionDays ?? AksCluster.DEFAULT_LOG_RETENTION_DAYS;
     this.name = naming.cluster;
-    this.resourceGroupName = network.resourceGroup.name;
+    this.resourceGroupName = network.resourceGroupName;
     this.location = network.location;
     const resourceGroupName = this.resourceGroupName;
     const location = this.location;
     const client = new DataAzurermClientConfig(this, "Client");
-    const isPrivate = spec.cluster.endpoint === "private";
-    const pools = nodePools(spec);
+    const isPrivate = this.allowedCidrs.length === 0;
     const zones = network.zones.length > 0 ? [...network.zones] : undefined;
+    const pool = (size: NodePoolSize) => poolSettings(size, this.version, network.nodesSubnetId, zones);
 
     this.controlPlaneIdentity = new UserAssignedIdentity(this, "ControlPlaneIdentity", {
       name: naming.name("aks", "control-plane", 128),
@@ -126,17 +224,16 @@ export class AksCluster extends Construct implements IKubernetesCluster {
         description: why,
       });
     // Everything AKS does with these at creation must be granted before it starts.
-    const grants = [
-      controlPlane("NodesSubnetNetworkContributor", "Network Contributor", network.nodesSubnet.id, "Joins nodes and internal load balancers to the nodes subnet."),
-      controlPlane("ApiServerSubnetNetworkContributor", "Network Contributor", network.apiServerSubnet.id, "Projects the API server into its delegated subnet."),
+    const grants: ITerraformDependable[] = [
+      controlPlane("NodesSubnetNetworkContributor", "Network Contributor", network.nodesSubnetId, "Joins nodes and internal load balancers to the nodes subnet."),
+      controlPlane("ApiServerSubnetNetworkContributor", "Network Contributor", apiServerSubnetId, "Projects the API server into its delegated subnet."),
       controlPlane("KubeletOperator", "Managed Identity Operator", this.kubeletIdentity.id, "Assigns the kubelet identity to the nodes."),
-      controlPlane("KmsCryptoUser", "Key Vault Crypto User", keys.vault.id, "Encrypts and decrypts etcd data keys with the KMS key."),
+      controlPlane("KmsCryptoUser", "Key Vault Crypto User", props.kmsKeyVaultId, "Encrypts and decrypts etcd data keys with the KMS key."),
       // With the vault's network access "Private", AKS creates its own private endpoint to the
       // vault and must approve that connection; Key Vault Contributor carries the approval right.
-      controlPlane("KmsPrivateLink", "Key Vault Contributor", keys.vault.id, "Approves the KMS plugin's private endpoint to the vault."),
+      controlPlane("KmsPrivateLink", "Key Vault Contributor", props.kmsKeyVaultId, "Approves the KMS plugin's private endpoint to the vault."),
     ];
 
-    const system = pools.system;
     this.cluster = protect(
       new KubernetesCluster(this, "Aks", {
         name: this.name,
@@ -144,7 +241,7 @@ export class AksCluster extends Construct implements IKubernetesCluster {
         resourceGroupName,
         dnsPrefix: this.name,
         nodeResourceGroup: naming.name("aks", "nodes-rg", 80),
-        kubernetesVersion: spec.cluster.version,
+        kubernetesVersion: this.version,
         skuTier: "Standard",
         identity: { type: "UserAssigned", identityIds: [this.controlPlaneIdentity.id] },
         kubeletIdentity: {
@@ -158,15 +255,15 @@ export class AksCluster extends Construct implements IKubernetesCluster {
         privateClusterEnabled: isPrivate,
         privateDnsZoneId: isPrivate ? "System" : undefined,
         apiServerAccessProfile: {
-          subnetId: network.apiServerSubnet.id,
+          subnetId: apiServerSubnetId,
           virtualNetworkIntegrationEnabled: true,
           // Authorized ranges apply to the public endpoint only; Azure rejects them on a private cluster.
-          authorizedIpRanges: isPrivate ? undefined : spec.cluster.allowedCidrs,
+          authorizedIpRanges: isPrivate ? undefined : this.allowedCidrs,
         },
         roleBasedAccessControlEnabled: true,
         azureActiveDirectoryRoleBasedAccessControl: {
           azureRbacEnabled: true,
-          adminGroupObjectIds: spec.cluster.admins,
+          adminGroupObjectIds: this.admins,
           tenantId: client.tenantId,
         },
         localAccountDisabled: true,
@@ -179,9 +276,9 @@ export class AksCluster extends Construct implements IKubernetesCluster {
           networkPluginMode: "overlay",
           networkDataPlane: "cilium",
           networkPolicy: "cilium",
-          podCidr: network.podCidr,
-          serviceCidr: network.serviceCidr,
-          dnsServiceIp: host(network.serviceCidr, 10).address,
+          podCidr: this.podCidr,
+          serviceCidr: this.serviceCidr,
+          dnsServiceIp: host(this.serviceCidr, 10).address,
           // The nodes subnet's NAT gateway: one static egress address for allowlists elsewhere.
           outboundType: "userAssignedNATGateway",
           loadBalancerSku: "standard",
@@ -196,7 +293,7 @@ export class AksCluster extends Construct implements IKubernetesCluster {
         imageCleanerIntervalHours: 168,
         keyManagementService: {
           // The versioned id (AKS requires one); a rotation moves the cluster to the new version in place.
-          keyVaultKeyId: keys.etcd.id,
+          keyVaultKeyId: kmsKey.id,
           // Always Private, reached through API server VNet integration: a vault behind a
           // firewall (both endpoint modes) cannot serve KMS in Public mode, and the mode
           // cannot change while KMS is on.
@@ -207,9 +304,9 @@ export class AksCluster extends Construct implements IKubernetesCluster {
           temporaryNameForRotation: "systemtmp",
           // Tainted CriticalAddonsOnly: only AKS's own add-ons and pods that tolerate it run here.
           onlyCriticalAddonsEnabled: true,
-          ...poolSettings(system, spec.cluster.version, network, zones),
+          ...pool(this.systemPool),
         },
-        dependsOn: [...grants, ...network.clusterDependencies],
+        dependsOn: [...grants, ...(network.clusterDependencies ?? [])],
       }),
     );
     this.oidcIssuerUrl = this.cluster.oidcIssuerUrl;
@@ -219,7 +316,7 @@ export class AksCluster extends Construct implements IKubernetesCluster {
       temporaryNameForRotation: "workloadstmp",
       kubernetesClusterId: this.cluster.id,
       mode: "User",
-      ...poolSettings(pools.workloads, spec.cluster.version, network, zones),
+      ...pool(this.workloadsPool),
     });
 
     // The platform stack installs add-ons as the identity that ran this stack.
@@ -230,51 +327,30 @@ export class AksCluster extends Construct implements IKubernetesCluster {
       description: "Lets the deployer install the platform add-ons.",
     });
 
-    this.logs = this.controlPlaneLogs(naming, spec.network.flowLogRetentionDays);
+    this.logs = this.controlPlaneLogs(naming);
 
     const kube = this.cluster.kubeConfig.get(0);
     this.connection = {
       host: kube.host,
       clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
-      // kubelogin turns the Azure CLI's login into a short-lived Entra ID token per session.
-      exec: {
-        apiVersion: "client.authentication.k8s.io/v1beta1",
-        command: "kubelogin",
-        args: ["get-token", "--login", "azurecli", "--server-id", AksCluster.AAD_SERVER_ID],
-      },
+      exec: AksCluster.kubelogin(),
     };
 
-    this.output("cluster_name", this.cluster.name, "The AKS cluster's name.");
-    this.output("cluster_id", this.cluster.id, "The AKS cluster's resource id.");
-    this.output("oidc_issuer_url", this.cluster.oidcIssuerUrl, "The cluster's OIDC issuer, trusted by workload identity federations.");
-    this.output("resource_group_name", resourceGroupName, "The resource group holding the cluster.");
-  }
-
-  /**
-   * Lets a Kubernetes service account act as a new user-assigned identity (workload
-   * identity federation). `scope` is usually the platform stack; add role assignments
-   * for `identity.principalId`, and put `workloadIdentity` on the service account and pods.
-   */
-  bindServiceAccount(scope: Construct, id: string, serviceAccount: ServiceAccountRef): AksWorkloadIdentity {
-    return new AksWorkloadIdentity(scope, id, {
-      naming: this.naming,
-      resourceGroupName: this.resourceGroupName,
-      location: this.location,
-      issuer: this.oidcIssuerUrl,
-      serviceAccount,
-    });
+    constructOutput(this, "name", { value: this.cluster.name, description: "The AKS cluster's name." });
+    constructOutput(this, "id", { value: this.cluster.id, description: "The AKS cluster's resource id." });
+    constructOutput(this, "oidc_issuer_url", { value: this.cluster.oidcIssuerUrl, description: "The cluster's OIDC issuer, trusted by workload identity federations." });
+    constructOutput(this, "resource_group_name", { value: resourceGroupName, description: "The resource group holding the cluster." });
   }
 
   /** Log Analytics (Entra ID access only) and the control plane's diagnostic setting. */
-  private controlPlaneLogs(naming: Naming, retentionDays: number): LogAnalyticsWorkspace {
+  private controlPlaneLogs(naming: Naming): LogAnalyticsWorkspace {
     const workspace = protect(
       new LogAnalyticsWorkspace(this, "Logs", {
         name: naming.name("aks", "logs", 63),
         location: this.location,
         resourceGroupName: this.resourceGroupName,
         sku: "PerGB2018",
-        // As long as the flow logs (at most 365 days on Azure), and at least Log Analytics' minimum of 30.
-        retentionInDays: Math.max(30, retentionDays),
+        retentionInDays: this.logRetentionDays,
         localAuthenticationEnabled: false,
       }),
     );
@@ -288,18 +364,14 @@ export class AksCluster extends Construct implements IKubernetesCluster {
     });
     return workspace;
   }
-
-  private output(name: string, value: string, description: string) {
-    new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
-  }
 }
 
 /**
- * What both pools share: size from the tier, autoscaling across the zones, Azure Linux
+ * What both pools share: the pool's size, autoscaling across the zones, Azure Linux
  * on an encrypted managed OS disk, host encryption, the nodes subnet, surge upgrades.
  * vmSize, disk size and zones change in place through the pool's temporary rotation name.
  */
-function poolSettings(size: NodePoolSize, version: string, network: AzureNetwork, zones: string[] | undefined) {
+function poolSettings(size: NodePoolSize, version: string, nodesSubnetId: string, zones: string[] | undefined) {
   return {
     vmSize: size.instanceType,
     orchestratorVersion: version,
@@ -314,7 +386,7 @@ function poolSettings(size: NodePoolSize, version: string, network: AzureNetwork
     // Encrypts temp disks and the OS disk cache on the VM host too. Needs the subscription
     // feature Microsoft.Compute/EncryptionAtHost registered once (README, Azure).
     hostEncryptionEnabled: true,
-    vnetSubnetId: network.nodesSubnet.id,
+    vnetSubnetId: nodesSubnetId,
     upgradeSettings: AksCluster.UPGRADE_SETTINGS,
   };
 }

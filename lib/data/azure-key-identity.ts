@@ -1,8 +1,7 @@
-import type { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { Construct } from "constructs";
-import { AzureKeys } from "./keys/azure";
+import { AzureKeys, type IAzureKey } from "./keys/azure";
 
 export interface AzureKeyIdentityProps {
   readonly name: string;
@@ -10,7 +9,7 @@ export interface AzureKeyIdentityProps {
   /** Where the identity lives: the service's region (for geo backups, the paired one). */
   readonly location: string;
   /** The customer-managed key the service wraps its data keys with. */
-  readonly key: KeyVaultKey;
+  readonly key: IAzureKey;
   /** What the service is, for the role assignment's description. */
   readonly service: string;
 }

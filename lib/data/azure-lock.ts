@@ -2,7 +2,7 @@ import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
 import type { Construct } from "constructs";
 
 /**
- * A CanNotDelete lock on a store while the spec's data protection is on: prevent_destroy
+ * A CanNotDelete lock on a store while its `protection` is on: prevent_destroy
  * stops Terraform, the lock stops everyone else (portal, CLI, a stray `az group
  * delete`), Owners included, until someone removes it on purpose. Azure services that
  * lack their own deletion protection (PostgreSQL flexible server, the document

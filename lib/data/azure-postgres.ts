@@ -6,29 +6,55 @@ import { PostgresqlFlexibleServerConfiguration } from "@cdktf/provider-azurerm/l
 import { PostgresqlFlexibleServerDatabase } from "@cdktf/provider-azurerm/lib/postgresql-flexible-server-database";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
-import type { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { POSTGRES_VERSIONS } from "../config/data";
+import { TIERS } from "../config/tiers";
+import { namingOf } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { AzureNetwork } from "../network/azure";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { deleteLock } from "./azure-lock";
+import { label, requireInt, requireNetworkId, requireProp, type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
 import type { DataStoreConnection } from "./data";
-import type { AzureKeys } from "./keys/azure";
+import type { IAzureKey } from "./keys/azure";
 
-export interface AzurePostgresProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
-  readonly keys: AzureKeys;
-  /** The Log Analytics workspace the server's logs go to. */
-  readonly logsWorkspaceId: string;
+const SMALL = TIERS.small.data.postgres;
+
+/** Geo-redundant backups: the paired region and a key in a vault there. */
+export interface AzureGeoBackup {
+  /** The region's pair, where the backups are copied (and the key's vault is). */
+  readonly location: string;
+  /** Encrypts the copies, through an identity of the server's in `location`. */
+  readonly key: IAzureKey;
 }
 
-/** The storage sizes flexible server offers (MiB); the spec's size is rounded up to one. */
+/** The server's engine and sizes; every one defaults to the small tier's. */
+export interface AzurePostgresOptions {
+  /** The PostgreSQL major version. @default AzurePostgres.DEFAULT_VERSION ("17") */
+  readonly version?: string;
+  /** The flexible server SKU, e.g. GP_Standard_D4ds_v5. @default - the small tier's, "B_Standard_B2ms" */
+  readonly instanceClass?: string;
+  /** Storage in GB, rounded up to a size flexible server offers; it grows automatically. @default - the small tier's, 100 */
+  readonly storageGb?: number;
+  /** A standby in another zone (the same zone where the region has none), added in place. @default - the small tier's, false */
+  readonly ha?: boolean;
+  /** Days of backups and point-in-time restore, 7-35. @default - the small tier's, 7 */
+  readonly backupDays?: number;
+  /** The database applications use. @default - the deployment name */
+  readonly database?: string;
+  /**
+   * Copies backups to the region's pair, encrypted with a key there. Turning it on or
+   * off replaces the server.
+   * @default - none: backups stay in the region
+   */
+  readonly geoBackup?: AzureGeoBackup;
+}
+
+export interface AzurePostgresProps extends AzureStoreProps, AzurePostgresOptions {}
+
+/** The storage sizes flexible server offers (MiB); `storageGb` is rounded up to one. */
 const STORAGE_SIZES_MB = [32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608, 16777216, 33553408];
 
 /**
@@ -48,31 +74,54 @@ export const POSTGRES_PARAMETERS: Record<string, string> = {
 };
 
 /**
- * PostgreSQL flexible server, private in the VNet's delegated `database` subnet with its
- * own private DNS zone, never a public endpoint. Microsoft Entra ID is the only way in
- * (password authentication off: there is no password anywhere); tenants' workload
- * identities become Entra administrators in the platform stack. Data and backups are
- * encrypted with the deployment's `data` key through the server's own identity (the
+ * PostgreSQL flexible server, private in the network's delegated database subnet with
+ * its own private DNS zone, never a public endpoint. Microsoft Entra ID is the only way
+ * in (password authentication off: there is no password anywhere); tenants' workload
+ * identities become Entra administrators in the platform stack (`allowEntraLogin`).
+ * Data and backups are encrypted with `key` through the server's own identity (the
  * versionless key id, so rotations are picked up without a change here), backups are
- * kept `backupDays` with point-in-time restore, and copied to the paired region (with
- * the paired vault's key) when disaster recovery is on. HA adds a standby in another
- * zone in place; size and storage change in place.
+ * kept `backupDays` with point-in-time restore, and copied to the paired region with
+ * `geoBackup`. HA adds a standby in another zone in place; size and storage change in
+ * place. Output: `host`.
  */
-export class AzurePostgres extends Construct {
+export class AzurePostgres extends Construct implements IAzureEntraLogin {
   static readonly PORT = 5432;
+  static readonly DEFAULT_VERSION = "17";
   readonly server: PostgresqlFlexibleServer;
   readonly database: PostgresqlFlexibleServerDatabase;
   readonly connection: DataStoreConnection;
+  readonly version: string;
+  readonly instanceClass: string;
+  readonly storageGb: number;
+  readonly ha: boolean;
+  readonly backupDays: number;
+  readonly databaseName: string;
+  readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: AzurePostgresProps) {
     super(scope, id);
+    requireProp(this, "version", props.version, (v) => (POSTGRES_VERSIONS as readonly string[]).includes(v), `one of ${POSTGRES_VERSIONS.join(", ")}`);
+    requireProp(this, "instanceClass", props.instanceClass, (c) => /^(B|GP|MO)_Standard_[A-Za-z0-9_]+$/.test(c), 'a flexible server SKU such as "GP_Standard_D4ds_v5"');
+    requireInt(this, "backupDays", props.backupDays, 7, 35);
     setComponent(this, "postgres");
-    const { spec, naming, network, keys } = props;
-    const pg = spec.data.postgres;
-    if (!pg) throw new Error("AzurePostgres needs data.postgres");
-    const resourceGroupName = network.resourceGroup.name;
+    const naming = namingOf(this, props.naming);
+    const { network, key, geoBackup } = props;
+    const databaseSubnetId = requireNetworkId(this, "databaseSubnetId", network.databaseSubnetId, "a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers");
+    this.version = props.version ?? AzurePostgres.DEFAULT_VERSION;
+    this.instanceClass = props.instanceClass ?? SMALL.instanceClass.azure;
+    this.storageGb = props.storageGb ?? SMALL.storageGb;
+    // Rounded at synth to a size the service offers, so the size must be a literal.
+    const mb = Number.isInteger(this.storageGb) && this.storageGb >= 1 ? storageMb(this.storageGb) : undefined;
+    if (mb === undefined) {
+      throw new Error(`${label(this)}: storageGb must be a whole number of GB from 1 to 32767, the most flexible server offers (got ${this.storageGb})`);
+    }
+    this.ha = props.ha ?? SMALL.ha;
+    this.backupDays = props.backupDays ?? SMALL.backupDays;
+    this.databaseName = props.database ?? naming.deployment;
+    this.protection = props.protection ?? true;
+    const resourceGroupName = network.resourceGroupName;
     const location = network.location;
-    const protection = spec.data.protection;
+    const protection = this.protection;
     const zonal = network.zones.length > 0;
     const client = new DataAzurermClientConfig(this, "Client");
 
@@ -80,18 +129,17 @@ export class AzurePostgres extends Construct {
       name: naming.name("postgres", "cmk", 128),
       resourceGroupName,
       location,
-      key: keys.data,
+      key,
       service: "PostgreSQL",
     });
     // Geo-redundant backups are encrypted in the paired region with a key of a vault
     // there, through a second identity (Azure refuses the primary one for it).
-    const geo = spec.data.disasterRecovery && keys.geo;
-    const geoCmk = geo
+    const geoCmk = geoBackup
       ? new AzureKeyIdentity(this, "GeoKeyIdentity", {
           name: naming.name("postgres", "geo-cmk", 128),
           resourceGroupName,
-          location: geo.location,
-          key: geo.data,
+          location: geoBackup.location,
+          key: geoBackup.key,
           service: "PostgreSQL geo-redundant backups",
         })
       : undefined;
@@ -102,40 +150,40 @@ export class AzurePostgres extends Construct {
       name: naming.name("pg", "vnet-link", 80),
       resourceGroupName,
       privateDnsZoneName: zone.name,
-      virtualNetworkId: network.vnet.id,
+      virtualNetworkId: network.vnetId,
       registrationEnabled: false,
     });
 
     this.server = protect(
       new PostgresqlFlexibleServer(this, "Server", {
         // Server names are global DNS names: the resource group id's hash makes it unique and stable.
-        name: Fn.join("-", [naming.name("pg", undefined, 54), Fn.substr(Fn.sha1(network.resourceGroup.id), 0, 8)]),
+        name: Fn.join("-", [naming.name("pg", undefined, 54), Fn.substr(Fn.sha1(network.resourceGroupId), 0, 8)]),
         location,
         resourceGroupName,
-        version: pg.version,
-        skuName: pg.instanceClass,
-        storageMb: storageMb(pg.storageGb),
+        version: this.version,
+        skuName: this.instanceClass,
+        storageMb: mb,
         // Azure doubles the disk when it runs low (up to the service maximum; there is no
-        // ceiling to set, so maxStorageGb is not enforced here): the grown size is
-        // authoritative, hence storage_mb is ignored after creation (a smaller configured
-        // size would force a new server). The performance tier follows the size.
+        // ceiling to set): the grown size is authoritative, hence storage_mb is ignored
+        // after creation (a smaller configured size would force a new server). The
+        // performance tier follows the size.
         autoGrowEnabled: true,
-        // Pinned to the region's first zone whatever the tier: HA adds the standby in
+        // Pinned to the region's first zone whatever the size: HA adds the standby in
         // another zone, and a failover swaps the two, which is why both are ignored below.
         zone: zonal ? network.zones[0] : undefined,
-        highAvailability: pg.ha ? { mode: zonal ? "ZoneRedundant" : "SameZone" } : undefined,
-        backupRetentionDays: pg.backupDays,
-        // Forces a new server: driven by disaster recovery only, never by tier or size.
-        geoRedundantBackupEnabled: Boolean(spec.data.disasterRecovery),
-        delegatedSubnetId: network.databaseSubnet.id,
+        highAvailability: this.ha ? { mode: zonal ? "ZoneRedundant" : "SameZone" } : undefined,
+        backupRetentionDays: this.backupDays,
+        // Forces a new server: driven by geoBackup only, never by size.
+        geoRedundantBackupEnabled: geoBackup !== undefined,
+        delegatedSubnetId: databaseSubnetId,
         privateDnsZoneId: zone.id,
         publicNetworkAccessEnabled: false,
         authentication: { activeDirectoryAuthEnabled: true, passwordAuthEnabled: false, tenantId: client.tenantId },
         identity: { type: "UserAssigned", identityIds: [cmk.identity.id, ...(geoCmk ? [geoCmk.identity.id] : [])] },
         customerManagedKey: {
-          keyVaultKeyId: keys.data.versionlessId,
+          keyVaultKeyId: key.versionlessId,
           primaryUserAssignedIdentityId: cmk.identity.id,
-          ...(geo && geoCmk ? { geoBackupKeyVaultKeyId: geo.data.versionlessId, geoBackupUserAssignedIdentityId: geoCmk.identity.id } : {}),
+          ...(geoBackup && geoCmk ? { geoBackupKeyVaultKeyId: geoBackup.key.versionlessId, geoBackupUserAssignedIdentityId: geoCmk.identity.id } : {}),
         },
         // Sunday 01:00 UTC, inside the AKS upgrade window.
         maintenanceWindow: { dayOfWeek: 0, startHour: 1, startMinute: 0 },
@@ -150,7 +198,7 @@ export class AzurePostgres extends Construct {
     }
 
     this.database = protect(
-      new PostgresqlFlexibleServerDatabase(this, "Database", { name: spec.name, serverId: this.server.id, charset: "UTF8", collation: "en_US.utf8" }),
+      new PostgresqlFlexibleServerDatabase(this, "Database", { name: this.databaseName, serverId: this.server.id, charset: "UTF8", collation: "en_US.utf8" }),
       protection,
     );
 
@@ -169,11 +217,12 @@ export class AzurePostgres extends Construct {
       kind: "postgres",
       host: this.server.fqdn,
       port: AzurePostgres.PORT,
-      database: spec.name,
+      database: this.databaseName,
       // Workloads sign in with an Entra token for their identity; the user name is that
       // identity's name (<deployment>-wi-<namespace>-workload).
       settings: { sslmode: "verify-full", auth: "entra" },
     };
+    constructOutput(this, "host", { value: this.server.fqdn, description: "The PostgreSQL server's private host name." });
   }
 
   /**
@@ -182,7 +231,7 @@ export class AzurePostgres extends Construct {
    * with narrower grants would have to be created in SQL (pgaadauth_create_principal),
    * which Terraform cannot run against a private server without a database provider.
    */
-  allowEntraLogin(scope: Construct, id: string, identity: UserAssignedIdentity): PostgresqlFlexibleServerActiveDirectoryAdministrator {
+  allowEntraLogin(scope: Construct, id: string, identity: IAzureIdentity): PostgresqlFlexibleServerActiveDirectoryAdministrator {
     return new PostgresqlFlexibleServerActiveDirectoryAdministrator(scope, id, {
       serverName: this.server.name,
       resourceGroupName: this.server.resourceGroupName,
@@ -194,9 +243,7 @@ export class AzurePostgres extends Construct {
   }
 }
 
-/** The smallest size flexible server offers that holds `gb`. */
-export function storageMb(gb: number): number {
-  const size = STORAGE_SIZES_MB.find((mb) => mb >= gb * 1024);
-  if (size === undefined) throw new Error(`data.postgres.storageGb: ${gb} GB is more than Azure PostgreSQL flexible server offers (32 TiB)`);
-  return size;
+/** The smallest size flexible server offers that holds `gb`; undefined past the largest (32 TiB). */
+export function storageMb(gb: number): number | undefined {
+  return STORAGE_SIZES_MB.find((mb) => mb >= gb * 1024);
 }

@@ -2,12 +2,14 @@ import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { Construct } from "constructs";
-import type { Naming } from "../core/naming";
-import type { AzureNetwork } from "../network/azure";
+import { namingOf, type Naming } from "../core/naming";
+import type { IAzureNetwork } from "../network/azure";
 
 export interface AzurePrivateEndpointProps {
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
+  /** Names the endpoint and the zone link. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The endpoint goes in its private-endpoints subnet, the zone is linked to its VNet. */
+  readonly network: IAzureNetwork;
   /** Short name of the store, for the endpoint's and the link's names (e.g. "redis"). */
   readonly name: string;
   /** The resource the endpoint connects to. */
@@ -30,21 +32,22 @@ export class AzurePrivateEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: AzurePrivateEndpointProps) {
     super(scope, id);
-    const { naming, network, name } = props;
-    const resourceGroupName = network.resourceGroup.name;
+    const { network, name } = props;
+    const naming = namingOf(this, props.naming);
+    const resourceGroupName = network.resourceGroupName;
     this.zone = new PrivateDnsZone(this, "Zone", { name: props.zoneName, resourceGroupName });
     const link = new PrivateDnsZoneVirtualNetworkLink(this, "ZoneLink", {
       name: naming.name(name, "vnet-link", 80),
       resourceGroupName,
       privateDnsZoneName: this.zone.name,
-      virtualNetworkId: network.vnet.id,
+      virtualNetworkId: network.vnetId,
       registrationEnabled: false,
     });
     this.endpoint = new PrivateEndpoint(this, "Endpoint", {
       name: naming.name(name, "pe", 80),
       location: network.location,
       resourceGroupName,
-      subnetId: network.privateEndpointsSubnet.id,
+      subnetId: network.privateEndpointsSubnetId,
       privateServiceConnection: {
         name: naming.name(name, "psc", 80),
         privateConnectionResourceId: props.resourceId,

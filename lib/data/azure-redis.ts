@@ -1,27 +1,29 @@
 import { ManagedRedis } from "@cdktf/provider-azurerm/lib/managed-redis";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { ResourceGroupTemplateDeployment } from "@cdktf/provider-azurerm/lib/resource-group-template-deployment";
-import type { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { TIERS } from "../config/tiers";
+import { namingOf } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { AzureNetwork } from "../network/azure";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { AzurePrivateEndpoint } from "./azure-private-endpoint";
+import { requireProp, type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
 import type { DataStoreConnection } from "./data";
-import type { AzureKeys } from "./keys/azure";
 
-export interface AzureRedisProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
-  readonly keys: AzureKeys;
-  /** The Log Analytics workspace connection events go to. */
-  readonly logsWorkspaceId: string;
+/** The cache's size. */
+export interface AzureRedisOptions {
+  /**
+   * The Managed Redis SKU, e.g. Balanced_B5. Set at creation, then ignored: Azure
+   * scales a cache up in place, outside Terraform (see the class comment).
+   * @default - the small tier's, "Balanced_B1"
+   */
+  readonly nodeType?: string;
 }
+
+export interface AzureRedisProps extends AzureStoreProps, AzureRedisOptions {}
 
 /**
  * Azure Managed Redis, the successor of Azure Cache for Redis (which Microsoft is
@@ -29,7 +31,7 @@ export interface AzureRedisProps {
  * service enforces the minimum; the database speaks the encrypted protocol only),
  * access keys off so clients sign in with Entra ID (tenants' identities get an access
  * policy assignment in the platform stack), no public endpoint, disks (persistence,
- * OS) encrypted with the `data` key, hourly RDB persistence so a cache that loses both
+ * OS) encrypted with `key`, hourly RDB persistence so a cache that loses both
  * nodes reloads its data.
  *
  * High availability is always on, whatever the tier: in azurerm 4.55 both `sku_name`
@@ -39,43 +41,48 @@ export interface AzureRedisProps {
  * (`az redisenterprise update --sku`), which azurerm only does itself from 4.61.
  * prevent_destroy guards it; no delete lock, which would also block removing a
  * tenant's access policy assignment (a child of the cache), for data that is a cache.
+ * Output: `host`.
  */
-export class AzureRedis extends Construct {
+export class AzureRedis extends Construct implements IAzureEntraLogin {
   /** Managed Redis listens on 10000 only. */
   static readonly PORT = 10000;
   readonly cache: ManagedRedis;
   readonly connection: DataStoreConnection;
+  readonly nodeType: string;
+  readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: AzureRedisProps) {
     super(scope, id);
+    requireProp(this, "nodeType", props.nodeType, (t) => /^(Balanced|ComputeOptimized|MemoryOptimized|FlashOptimized)_[A-Z]\d+$/.test(t), 'a Managed Redis SKU such as "Balanced_B5"');
     setComponent(this, "redis");
-    const { spec, naming, network, keys } = props;
-    const redis = spec.data.redis;
-    if (!redis) throw new Error("AzureRedis needs data.redis");
-    const resourceGroupName = network.resourceGroup.name;
+    const naming = namingOf(this, props.naming);
+    const { network, key } = props;
+    this.nodeType = props.nodeType ?? TIERS.small.data.redis.nodeType.azure;
+    this.protection = props.protection ?? true;
+    const resourceGroupName = network.resourceGroupName;
     const location = network.location;
 
     const cmk = new AzureKeyIdentity(this, "KeyIdentity", {
       name: naming.name("redis", "cmk", 128),
       resourceGroupName,
       location,
-      key: keys.data,
+      key,
       service: "Redis",
     });
 
     this.cache = protect(
       new ManagedRedis(this, "Cache", {
         // Host names are global: the resource group id's hash makes the name unique and stable.
-        name: Fn.join("-", [naming.name("redis", undefined, 54), Fn.substr(Fn.sha1(network.resourceGroup.id), 0, 8)]),
+        name: Fn.join("-", [naming.name("redis", undefined, 54), Fn.substr(Fn.sha1(network.resourceGroupId), 0, 8)]),
         location,
         resourceGroupName,
-        skuName: redis.nodeType,
+        skuName: this.nodeType,
         highAvailabilityEnabled: true,
         publicNetworkAccess: "Disabled",
         identity: { type: "UserAssigned", identityIds: [cmk.identity.id] },
         // azurerm 4.55 takes a versioned key here: after a rotation the next apply moves
         // the cache to the new version in place, as AKS does with its etcd key.
-        customerManagedKey: { keyVaultKeyId: keys.data.id, userAssignedIdentityId: cmk.identity.id },
+        customerManagedKey: { keyVaultKeyId: key.id, userAssignedIdentityId: cmk.identity.id },
         defaultDatabase: {
           accessKeysAuthenticationEnabled: false,
           clientProtocol: "Encrypted",
@@ -87,7 +94,7 @@ export class AzureRedis extends Construct {
         lifecycle: { ignoreChanges: ["sku_name"] },
         dependsOn: [cmk.grant],
       }),
-      spec.data.protection,
+      this.protection,
     );
 
     new AzurePrivateEndpoint(this, "PrivateEndpoint", {
@@ -115,6 +122,7 @@ export class AzureRedis extends Construct {
       // The user name is the identity's object id, the password an Entra token.
       settings: { tls: "true", auth: "entra" },
     };
+    constructOutput(this, "host", { value: this.cache.hostname, description: "The Redis host name, private to the VNet (TLS, port 10000)." });
   }
 
   /**
@@ -124,7 +132,7 @@ export class AzureRedis extends Construct {
    * 4.60), so an ARM template deployment creates it; destroying the deployment deletes
    * the assignment it created.
    */
-  allowEntraLogin(scope: Construct, id: string, identity: UserAssignedIdentity): ResourceGroupTemplateDeployment {
+  allowEntraLogin(scope: Construct, id: string, identity: IAzureIdentity): ResourceGroupTemplateDeployment {
     return new ResourceGroupTemplateDeployment(scope, id, {
       name: Fn.join("-", ["redis-access", Fn.substr(Fn.sha1(identity.id), 0, 16)]),
       resourceGroupName: this.cache.resourceGroupName,

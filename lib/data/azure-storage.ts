@@ -2,27 +2,30 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
-import { Fn } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { azurePair } from "../config/azure-pairs";
+import { namingOf } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import type { AzureNetwork } from "../network/azure";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { deleteLock } from "./azure-lock";
 import { AzurePrivateEndpoint } from "./azure-private-endpoint";
+import { label, requireProp, type AzureStoreProps } from "./azure-store";
 import type { BucketRef } from "./data";
-import type { AzureKeys } from "./keys/azure";
 
-export interface AzureBlobStorageProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
-  readonly keys: AzureKeys;
-  /** The Log Analytics workspace blob access logs go to. */
-  readonly logsWorkspaceId: string;
+/** The containers and how long they keep objects. */
+export interface AzureBlobStorageOptions {
+  /** One private container per bucket, named as given (3-63 of a-z, 0-9 and "-"). */
+  readonly buckets: string[];
+  /** Days a bucket keeps objects and their old versions, 1-3650; a bucket missing here keeps them. @default {} */
+  readonly retentionDays?: Record<string, number>;
+  /** Also copies the blobs to the region's pair (GZRS, or GRS without zones); can change later in place. @default false */
+  readonly geoRedundant?: boolean;
 }
+
+export interface AzureBlobStorageProps extends AzureStoreProps, AzureBlobStorageOptions {}
 
 /** Soft-deleted blobs and containers stay recoverable this long. */
 const DELETE_RETENTION_DAYS = 14;
@@ -30,46 +33,58 @@ const DELETE_RETENTION_DAYS = 14;
 const RESTORE_DAYS = 7;
 
 /**
- * The buckets: one private container per `data.buckets` entry in a storage account
+ * The buckets: one private container per `buckets` entry in a storage account
  * that only Entra ID reaches (shared keys, SAS and anonymous access off), over TLS 1.2
  * and a private endpoint only. Blobs are encrypted twice (infrastructure encryption)
- * under the `data` key; versions, soft delete and point-in-time restore keep
+ * under `key`; versions, soft delete and point-in-time restore keep
  * overwritten and deleted data; a lifecycle policy expires objects and old versions
  * after the bucket's retention. Zone-redundant in zonal regions, geo-zone-redundant
- * (the paired region) with disaster recovery. Instead of an access-log bucket, every
- * read, write and delete goes to Log Analytics.
+ * (the paired region) with `geoRedundant`. Instead of an access-log bucket, every
+ * read, write and delete goes to Log Analytics. Output: `account_name`.
  */
 export class AzureBlobStorage extends Construct {
   readonly account: StorageAccount;
   /** The containers by bucket purpose. */
   readonly containers: Record<string, StorageContainer> = {};
   readonly buckets: BucketRef[];
+  readonly retentionDays: Record<string, number>;
+  readonly geoRedundant: boolean;
+  readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: AzureBlobStorageProps) {
     super(scope, id);
+    const { buckets, network, key } = props;
+    requireProp(this, "buckets", buckets, (names) => names.length > 0 && names.every((n) => /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(n)), 'at least one container name, 3-63 of a-z, 0-9 and single "-"');
+    requireProp(this, "retentionDays", props.retentionDays, (days) => Object.entries(days).every(([b, d]) => buckets.includes(b) && Number.isInteger(d) && d >= 1 && d <= 3650), "days from 1 to 3650 for buckets listed in buckets");
+    if (props.geoRedundant && !Token.isUnresolved(network.location) && !azurePair(network.location)) {
+      throw new Error(`${label(this)}: geoRedundant needs a region with an Azure pair; ${network.location} has none`);
+    }
     setComponent(this, "buckets");
-    const { spec, naming, network, keys } = props;
-    const { buckets, retentionDays, protection, disasterRecovery } = spec.data;
-    const resourceGroupName = network.resourceGroup.name;
+    const naming = namingOf(this, props.naming);
+    this.retentionDays = props.retentionDays ?? {};
+    this.geoRedundant = props.geoRedundant ?? false;
+    this.protection = props.protection ?? true;
+    const { retentionDays, protection } = this;
+    const resourceGroupName = network.resourceGroupName;
     const location = network.location;
 
     const cmk = new AzureKeyIdentity(this, "KeyIdentity", {
       name: naming.name("buckets", "cmk", 128),
       resourceGroupName,
       location,
-      key: keys.data,
+      key,
       service: "the bucket storage account",
     });
 
     this.account = protect(
       new StorageAccount(this, "Account", {
         // Storage account names are global: the resource group id's hash makes the name unique and stable.
-        name: Fn.join("", [naming.compact("data", 16), Fn.substr(Fn.sha1(network.resourceGroup.id), 0, 8)]),
+        name: Fn.join("", [naming.compact("data", 16), Fn.substr(Fn.sha1(network.resourceGroupId), 0, 8)]),
         location,
         resourceGroupName,
         accountKind: "StorageV2",
         accountTier: "Standard",
-        accountReplicationType: replication(network.zones.length > 0, Boolean(disasterRecovery)),
+        accountReplicationType: replication(network.zones.length > 0, this.geoRedundant),
         minTlsVersion: "TLS1_2",
         httpsTrafficOnlyEnabled: true,
         publicNetworkAccessEnabled: false,
@@ -85,7 +100,7 @@ export class AzureBlobStorage extends Construct {
         queueEncryptionKeyType: "Account",
         tableEncryptionKeyType: "Account",
         identity: { type: "UserAssigned", identityIds: [cmk.identity.id] },
-        customerManagedKey: { keyVaultKeyId: keys.data.versionlessId, userAssignedIdentityId: cmk.identity.id },
+        customerManagedKey: { keyVaultKeyId: key.versionlessId, userAssignedIdentityId: cmk.identity.id },
         blobProperties: {
           versioningEnabled: true,
           changeFeedEnabled: true,
@@ -146,16 +161,17 @@ export class AzureBlobStorage extends Construct {
       enabledMetric: [{ category: "Transaction" }],
     });
     deleteLock(this, "Lock", { name: naming.name("buckets", "lock", 90), resourceId: this.account.id, protection, what: "the bucket storage account" });
+    constructOutput(this, "account_name", { value: this.account.name, description: "The storage account holding the buckets (one container each)." });
   }
 }
 
 /**
  * Zone-redundant where the region has zones, else locally redundant; with disaster
  * recovery, the same plus a copy in the paired region. Azure changes ZRS<->GZRS and
- * LRS<->GRS in place, so disaster recovery can be turned on and off later; the zone
+ * LRS<->GRS in place, so geo-redundancy can be turned on and off later; the zone
  * family follows the region only, never the tier.
  */
-export function replication(zonal: boolean, disasterRecovery: boolean): string {
-  if (zonal) return disasterRecovery ? "GZRS" : "ZRS";
-  return disasterRecovery ? "GRS" : "LRS";
+export function replication(zonal: boolean, geoRedundant: boolean): string {
+  if (zonal) return geoRedundant ? "GZRS" : "ZRS";
+  return geoRedundant ? "GRS" : "LRS";
 }

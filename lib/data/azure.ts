@@ -1,39 +1,48 @@
-import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
-import type { AzureNetwork } from "../network/azure";
-import { pairedRegion } from "../config/azure-pairs";
-import { AzureDocuments } from "./azure-documents";
-import { AzurePostgres } from "./azure-postgres";
-import { AzureRedis } from "./azure-redis";
-import { AzureBlobStorage } from "./azure-storage";
+import { AzureDocuments, type AzureDocumentsProps } from "./azure-documents";
+import { AzurePostgres, type AzurePostgresOptions } from "./azure-postgres";
+import { AzureRedis, type AzureRedisOptions } from "./azure-redis";
+import { AzureBlobStorage, type AzureBlobStorageOptions } from "./azure-storage";
+import type { AzureStoreProps, IAzureEntraLogin } from "./azure-store";
 import type { BucketRef, DataStoreConnection, IDataLayer, ObjectStoreAccess } from "./data";
-import type { AzureKeys } from "./keys/azure";
 
-export interface AzureDataLayerProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
-  /** The deployment's vault with the `data` key (and, with disaster recovery, the paired region's). */
-  readonly keys: AzureKeys;
-  /** The Log Analytics workspace for the stores' logs (the cluster's). */
-  readonly logsWorkspaceId: string;
+/**
+ * An Azure data layer as the platform target uses it: where tenants' blob roles are
+ * scoped, and the stores that give tenants' identities an Entra sign-in.
+ */
+export interface IAzureDataLayer extends IDataLayer {
+  /** The containers' resource manager ids by bucket purpose. */
+  readonly containerIds: Readonly<Record<string, string>>;
+  readonly postgres?: IAzureEntraLogin;
+  readonly documents?: IAzureEntraLogin;
+  readonly redis?: IAzureEntraLogin;
+}
+
+export interface AzureDataLayerProps extends AzureStoreProps {
+  /** The buckets: a storage account with a container each. */
+  readonly buckets: AzureBlobStorageOptions;
+  /** PostgreSQL flexible server and its sizes. @default - no PostgreSQL */
+  readonly postgres?: AzurePostgresOptions;
+  /** The document database (vCore) and where its administrator password is kept. @default - no document database */
+  readonly documents?: Omit<AzureDocumentsProps, keyof AzureStoreProps>;
+  /** Azure Managed Redis and its SKU. @default - no Redis */
+  readonly redis?: AzureRedisOptions;
 }
 
 /**
  * The data layer on Azure: PostgreSQL flexible server, the document database (vCore),
  * Azure Managed Redis and a storage account with a container per bucket, each private,
- * encrypted with the deployment's `data` key, signed into with Microsoft Entra ID only
- * (no store has a password or key that workloads use, so no credentials are synced),
- * and logged to Log Analytics. Disaster recovery copies PostgreSQL backups and the
- * blobs to the region's pair.
+ * encrypted with `key`, signed into with Microsoft Entra ID only (no store has a
+ * password or key that workloads use, so no credentials are synced), and logged to Log
+ * Analytics. Each store is also usable alone (AzurePostgres, AzureDocuments,
+ * AzureRedis, AzureBlobStorage); outputs are theirs (`data_postgres_host`...).
  */
-export class AzureDataLayer extends Construct implements IDataLayer {
+export class AzureDataLayer extends Construct implements IAzureDataLayer {
   readonly stores: DataStoreConnection[] = [];
   readonly buckets: BucketRef[];
   readonly objectStore: ObjectStoreAccess;
+  readonly containerIds: Record<string, string>;
   readonly postgres?: AzurePostgres;
   readonly documents?: AzureDocuments;
   readonly redis?: AzureRedis;
@@ -42,32 +51,29 @@ export class AzureDataLayer extends Construct implements IDataLayer {
   constructor(scope: Construct, id: string, props: AzureDataLayerProps) {
     super(scope, id);
     setComponent(this, "data");
-    const { spec } = props;
-    // Fail at synth, naming the field, in a region where disaster recovery cannot work.
-    if (spec.data.disasterRecovery) pairedRegion(props.network.location);
+    const store: AzureStoreProps = {
+      network: props.network,
+      key: props.key,
+      logsWorkspaceId: props.logsWorkspaceId,
+      protection: props.protection,
+      naming: props.naming,
+    };
 
-    if (spec.data.postgres) {
-      this.postgres = new AzurePostgres(this, "Postgres", props);
+    if (props.postgres) {
+      this.postgres = new AzurePostgres(this, "Postgres", { ...store, ...props.postgres });
       this.stores.push(this.postgres.connection);
-      this.output("postgres_host", this.postgres.server.fqdn, "The PostgreSQL server's private host name.");
     }
-    if (spec.data.documents) {
-      this.documents = new AzureDocuments(this, "Documents", props);
+    if (props.documents) {
+      this.documents = new AzureDocuments(this, "Documents", { ...store, ...props.documents });
       this.stores.push(this.documents.connection);
-      this.output("documents_host", this.documents.connection.host, "The document database's host name (mongodb+srv), private to the VNet.");
     }
-    if (spec.data.redis) {
-      this.redis = new AzureRedis(this, "Redis", props);
+    if (props.redis) {
+      this.redis = new AzureRedis(this, "Redis", { ...store, ...props.redis });
       this.stores.push(this.redis.connection);
-      this.output("redis_host", this.redis.cache.hostname, "The Redis host name, private to the VNet (TLS, port 10000).");
     }
-    this.storage = new AzureBlobStorage(this, "Buckets", props);
+    this.storage = new AzureBlobStorage(this, "Buckets", { ...store, ...props.buckets });
     this.buckets = this.storage.buckets;
+    this.containerIds = Object.fromEntries(Object.entries(this.storage.containers).map(([purpose, c]) => [purpose, c.resourceManagerId]));
     this.objectStore = { api: "azure-blob", endpoint: this.storage.account.primaryBlobEndpoint };
-    this.output("storage_account_name", this.storage.account.name, "The storage account holding the buckets (one container each).");
-  }
-
-  private output(name: string, value: string, description: string) {
-    new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
   }
 }

@@ -9,21 +9,85 @@ import { Subnet, type SubnetDelegation } from "@cdktf/provider-azurerm/lib/subne
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
-import { Fn, type ITerraformDependable } from "cdktf";
+import { Fn, Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
+import { knownZones } from "../config/regions";
+import { NETWORK_PREFIX } from "../config/validate";
 import { format, overlaps, parseIpv4Cidr, subnet as cidrSubnet } from "../core/cidr";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
+import { label, requireInt, requireProp } from "../data/azure-store";
 import type { INetwork } from "./network";
 import { azurePlan } from "./plan";
 
+/**
+ * An Azure network as the rest of the kit uses it: ids only, so the kit's own
+ * AzureNetwork and an existing VNet (AzureNetwork.fromVnetAttributes) fit alike.
+ */
+export interface IAzureNetwork extends INetwork {
+  /** The region the kit's resources in this network are created in. */
+  readonly location: string;
+  /** The resource group the kit's resources are created in. */
+  readonly resourceGroupName: string;
+  /** That resource group's id: globally unique names (vaults, servers, accounts) hash it to stay unique and stable. */
+  readonly resourceGroupId: string;
+  readonly vnetId: string;
+  /** Nodes and internal load balancers, with outbound access (a NAT gateway). */
+  readonly nodesSubnetId: string;
+  /** Private endpoints of the vault and the data stores, with network policies on. */
+  readonly privateEndpointsSubnetId: string;
+  /** Delegated to Microsoft.DBforPostgreSQL/flexibleServers: PostgreSQL needs it. */
+  readonly databaseSubnetId?: string;
+  /** Delegated to Microsoft.ContainerService/managedClusters (API server VNet integration): AKS needs it. */
+  readonly apiServerSubnetId?: string;
+  /**
+   * What a cluster in this network must wait for, e.g. the NSG and NAT gateway
+   * associations of its subnets. Absent when the network exists already.
+   */
+  readonly clusterDependencies?: ITerraformDependable[];
+}
+
+/** An existing VNet, its subnets and the resource group the kit's resources go in. */
+export interface AzureVnetAttributes {
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** `/subscriptions/<id>/resourceGroups/<name>` of `resourceGroupName`. */
+  readonly resourceGroupId: string;
+  readonly vnetId: string;
+  /** The VNet's address range. */
+  readonly cidr: string;
+  readonly nodesSubnetId: string;
+  readonly privateEndpointsSubnetId: string;
+  /** @default - none: no PostgreSQL flexible server in this network */
+  readonly databaseSubnetId?: string;
+  /** @default - none: no AKS cluster in this network */
+  readonly apiServerSubnetId?: string;
+  /** Availability zones the network's resources use. @default [] */
+  readonly zones?: readonly string[];
+  /** Ranges of site-to-site peers, for allowlists. @default [] */
+  readonly peerCidrs?: readonly string[];
+}
+
 export interface AzureNetworkProps {
-  readonly spec: DeploymentSpec;
   /** The Azure region. */
   readonly location: string;
-  readonly naming: Naming;
+  /** The VNet's range, from /16 to /20; subnets are carved from it (network/plan.ts). @default "10.0.0.0/16" */
+  readonly cidr?: string;
+  /** Availability zones, e.g. ["1", "2", "3"]. @default - the region's zones as this version knows them (none where it has none) */
+  readonly zones?: string[];
+  /** Ranges of site-to-site peers: the AKS overlay's pod and Service ranges avoid them. @default [] */
+  readonly peerCidrs?: string[];
+  /**
+   * Public ranges admitted to the API server subnet on 443 (a public-restricted API
+   * server's allowlist). Empty: only the VNet and its peers reach it.
+   * @default []
+   */
+  readonly apiServerAllowedCidrs?: string[];
+  /** Days VNet flow logs are kept, 1-365. @default 365 */
+  readonly flowLogRetentionDays?: number;
+  /** Names the network's resources. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -34,22 +98,42 @@ export interface AzureNetworkProps {
  * inbound traffic from the internet, and VNet flow logs go to a storage account that
  * is closed to public networks.
  */
-export class AzureNetwork extends Construct implements INetwork {
+export class AzureNetwork extends Construct implements IAzureNetwork {
+  static readonly DEFAULT_CIDR = "10.0.0.0/16";
+  static readonly DEFAULT_FLOW_LOG_RETENTION_DAYS = 365;
+
+  /** An existing VNet for the kit's constructs; nothing is created. */
+  static fromVnetAttributes(attrs: AzureVnetAttributes): IAzureNetwork {
+    return { ...attrs, zones: attrs.zones ?? [], peerCidrs: attrs.peerCidrs ?? [] };
+  }
+
   readonly resourceGroup: ResourceGroup;
   readonly vnet: VirtualNetwork;
   readonly cidr: string;
   readonly zones: readonly string[];
   readonly peerCidrs: readonly string[];
+  readonly location: string;
+  readonly resourceGroupName: string;
+  readonly resourceGroupId: string;
+  readonly vnetId: string;
   readonly nodesSubnet: Subnet;
+  readonly nodesSubnetId: string;
   /** Delegated to AKS: the API server's internal load balancer and pods live here. */
   readonly apiServerSubnet: Subnet;
+  readonly apiServerSubnetId: string;
   readonly privateEndpointsSubnet: Subnet;
+  readonly privateEndpointsSubnetId: string;
   readonly databaseSubnet: Subnet;
-  readonly location: string;
+  readonly databaseSubnetId: string;
+  /** The private endpoints' and the database's ranges: what tenant workloads connect to. */
+  readonly privateEndpointsCidr: string;
+  readonly databaseCidr: string;
   /** The AKS overlay's pod range: outside the VNet and every peer's ranges. */
   readonly podCidr: string;
   /** The cluster's Service range, likewise outside every routed range. */
   readonly serviceCidr: string;
+  readonly apiServerAllowedCidrs: string[];
+  readonly flowLogRetentionDays: number;
   /**
    * What a cluster in this network must wait for: the NSG and NAT gateway associations
    * of its subnets (AKS checks the NAT gateway at creation, and Azure refuses
@@ -59,25 +143,43 @@ export class AzureNetwork extends Construct implements INetwork {
 
   constructor(scope: Construct, id: string, props: AzureNetworkProps) {
     super(scope, id);
+    // Subnet ranges are planned at synth, so the plan shows literal, reviewable ranges.
+    if (Token.isUnresolved(props.cidr)) throw new Error(`${label(this)}: cidr must be a literal range, not a reference: subnets are planned from it at synth`);
+    const isCidr = (c: string) => Token.isUnresolved(c) || parseIpv4Cidr(c) !== undefined;
+    requireProp(this, "cidr", props.cidr, (c) => {
+      const block = parseIpv4Cidr(c);
+      return block !== undefined && block.prefix >= NETWORK_PREFIX.min && block.prefix <= NETWORK_PREFIX.max;
+    }, `an IPv4 range from /${NETWORK_PREFIX.min} to /${NETWORK_PREFIX.max}, e.g. ${AzureNetwork.DEFAULT_CIDR}`);
+    // The overlay's ranges are chosen around the peers at synth, so their ranges are literals too.
+    requireProp(this, "peerCidrs", props.peerCidrs, (cidrs) => cidrs.every((c) => parseIpv4Cidr(c) !== undefined), "a list of literal IPv4 ranges");
+    requireProp(this, "apiServerAllowedCidrs", props.apiServerAllowedCidrs, (cidrs) => cidrs.every(isCidr), "a list of IPv4 ranges");
+    requireProp(this, "zones", props.zones, (zones) => zones.every((z) => ["1", "2", "3"].includes(z)), 'a list of Azure zones, "1", "2" or "3"');
+    requireInt(this, "flowLogRetentionDays", props.flowLogRetentionDays, 1, 365);
     setComponent(this, "network");
-    const { spec, naming } = props;
-    const net = spec.network;
+    const naming = namingOf(this, props.naming);
     this.location = props.location;
-    this.cidr = net.cidr;
-    this.zones = net.zones;
-    this.peerCidrs = net.peers.flatMap((p) => p.cidrs);
-    const plan = azurePlan(net.cidr);
+    this.cidr = props.cidr ?? AzureNetwork.DEFAULT_CIDR;
+    this.zones = props.zones ?? (Token.isUnresolved(props.location) ? [] : (knownZones("azure", props.location) ?? []).slice(0, 3));
+    this.peerCidrs = props.peerCidrs ?? [];
+    this.apiServerAllowedCidrs = props.apiServerAllowedCidrs ?? [];
+    this.flowLogRetentionDays = props.flowLogRetentionDays ?? AzureNetwork.DEFAULT_FLOW_LOG_RETENTION_DAYS;
+    const plan = azurePlan(this.cidr);
     const location = this.location;
-    [this.podCidr, this.serviceCidr] = clusterRanges([net.cidr, ...this.peerCidrs]);
+    [this.podCidr, this.serviceCidr] = clusterRanges([this.cidr, ...this.peerCidrs]);
+    this.privateEndpointsCidr = plan.privateEndpoints;
+    this.databaseCidr = plan.database;
 
     this.resourceGroup = new ResourceGroup(this, "ResourceGroup", { name: naming.name("rg", undefined, 90), location });
     const resourceGroupName = this.resourceGroup.name;
+    this.resourceGroupName = resourceGroupName;
+    this.resourceGroupId = this.resourceGroup.id;
     this.vnet = new VirtualNetwork(this, "Vnet", {
       name: naming.name("vnet", undefined, 64),
       location,
       resourceGroupName,
-      addressSpace: [net.cidr],
+      addressSpace: [this.cidr],
     });
+    this.vnetId = this.vnet.id;
 
     const subnet = (
       key: string,
@@ -121,9 +223,9 @@ export class AzureNetwork extends Construct implements INetwork {
     // explicit allow wherever a deny rule could match it.
     const nodes = subnet("nodes", "nodes", plan.nodes, {}, [allow("allow-pods-inbound", 100, "*", this.podCidr, "*")]);
     this.nodesSubnet = nodes.subnet;
+    this.nodesSubnetId = this.nodesSubnet.id;
     // A public-restricted API server is reached from the allowlist through its subnet; a
     // private one only from the VNet and its peers (the NSG's default VNet rule).
-    const publicApi = spec.cluster.endpoint === "public-restricted";
     const apiServer = subnet(
       "api-server",
       "api-server",
@@ -139,13 +241,15 @@ export class AzureNetwork extends Construct implements INetwork {
           },
         ],
       },
-      publicApi ? [allow("allow-api-allowlist", 100, "Tcp", spec.cluster.allowedCidrs, "443")] : [],
+      this.apiServerAllowedCidrs.length > 0 ? [allow("allow-api-allowlist", 100, "Tcp", this.apiServerAllowedCidrs, "443")] : [],
     );
     this.apiServerSubnet = apiServer.subnet;
+    this.apiServerSubnetId = this.apiServerSubnet.id;
     // NSGs and route tables apply to private endpoints only with network policies on.
     this.privateEndpointsSubnet = subnet("private-endpoints", "private-endpoints", plan.privateEndpoints, {
       privateEndpointNetworkPolicies: "Enabled",
     }).subnet;
+    this.privateEndpointsSubnetId = this.privateEndpointsSubnet.id;
     this.databaseSubnet = subnet("database", "database", plan.database, {
       delegation: [
         {
@@ -157,6 +261,7 @@ export class AzureNetwork extends Construct implements INetwork {
         },
       ],
     }).subnet;
+    this.databaseSubnetId = this.databaseSubnet.id;
 
     // A subnet takes one NAT gateway. A "no zone" Standard gateway sits in a zone
     // Azure picks and shares its fate; zone-redundant NAT (StandardV2) needs a newer
@@ -173,7 +278,7 @@ export class AzureNetwork extends Construct implements INetwork {
     const natAssoc = new SubnetNatGatewayAssociation(this, "NatAssoc-nodes", { subnetId: this.nodesSubnet.id, natGatewayId: nat.id });
     this.clusterDependencies.push(nodes.assoc, apiServer.assoc, natAssoc);
 
-    this.flowLogs(naming, net.flowLogRetentionDays);
+    this.flowLogs(naming, this.flowLogRetentionDays);
   }
 
   /** The gateway subnet for a VPN gateway (Azure requires the name; it takes no NSG). */

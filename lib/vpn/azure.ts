@@ -4,21 +4,40 @@ import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import { VirtualNetworkGateway } from "@cdktf/provider-azurerm/lib/virtual-network-gateway";
 import { VirtualNetworkGatewayConnection } from "@cdktf/provider-azurerm/lib/virtual-network-gateway-connection";
 import { Construct } from "constructs";
-import type { PeerSpec } from "../config/schema";
-import type { Tier } from "../config/tiers";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
-import type { AzureNetwork } from "../network/azure";
+import { requireProp } from "../data/azure-store";
+import type { IAzureNetwork } from "../network/azure";
 import { IPSEC } from "./ipsec";
 
+/** A network reached over the VPN, routed statically (this version has no BGP on Azure). */
+export interface AzureVpnPeer {
+  /** Names the peer's local gateway and connection: 1-24 of a-z, 0-9 and "-". */
+  readonly name: string;
+  /** The peer's address ranges. */
+  readonly cidrs: readonly string[];
+  /** The public address of the peer's VPN device. */
+  readonly gatewayIp: string;
+  /** The secret in `keyVaultId` holding the IPsec pre-shared key. */
+  readonly pskSecretName: string;
+}
+
 export interface AzureSiteToSiteVpnProps {
-  readonly naming: Naming;
-  readonly network: AzureNetwork;
-  readonly peers: readonly PeerSpec[];
-  /** Key Vault holding the pre-shared keys (ARM id). */
+  /** The gateway's resource group, region and zones. */
+  readonly network: IAzureNetwork;
+  /** The VNet's `GatewaySubnet` (AzureNetwork.gatewaySubnet() creates it). */
+  readonly gatewaySubnetId: string;
+  readonly peers: readonly AzureVpnPeer[];
+  /** Key Vault holding the pre-shared keys (resource id); read at plan time. */
   readonly keyVaultId: string;
-  /** small: VpnGw1AZ; medium and large: VpnGw2AZ (Generation2). */
-  readonly tier: Tier;
+  /**
+   * The gateway SKU, an AZ SKU (the only ones Azure still creates). VpnGw1AZ's
+   * generation is left to Azure; larger SKUs are Generation2.
+   * @default AzureSiteToSiteVpn.DEFAULT_SKU ("VpnGw1AZ")
+   */
+  readonly sku?: string;
+  /** Names the gateway, its IP and the connections. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -28,14 +47,25 @@ export interface AzureSiteToSiteVpnProps {
  * Vault at plan time; the synthesized JSON holds only the reference.
  */
 export class AzureSiteToSiteVpn extends Construct {
+  static readonly DEFAULT_SKU = "VpnGw1AZ";
+  static readonly SKUS = ["VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ"];
   readonly gateway: VirtualNetworkGateway;
+  readonly sku: string;
 
   constructor(scope: Construct, id: string, props: AzureSiteToSiteVpnProps) {
     super(scope, id);
+    requireProp(this, "sku", props.sku, (s) => AzureSiteToSiteVpn.SKUS.includes(s), `one of ${AzureSiteToSiteVpn.SKUS.join(", ")}`);
+    requireProp(this, "peers", props.peers, (peers) => peers.length > 0, "at least one peer");
+    props.peers.forEach((peer, i) => {
+      requireProp(this, `peers[${i}].name`, peer.name, (n) => /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/.test(n), '1-24 characters of a-z, 0-9 and "-", starting with a letter');
+      requireProp(this, `peers[${i}].pskSecretName`, peer.pskSecretName, (n) => /^[0-9A-Za-z-]{1,127}$/.test(n), "a Key Vault secret name, 1-127 letters, digits and -");
+    });
     setComponent(this, "vpn");
-    const { naming, network } = props;
+    const naming = namingOf(this, props.naming);
+    const { network } = props;
+    this.sku = props.sku ?? AzureSiteToSiteVpn.DEFAULT_SKU;
     const location = network.location;
-    const resourceGroupName = network.resourceGroup.name;
+    const resourceGroupName = network.resourceGroupName;
     const zonal = network.zones.length > 0;
     const ip = new PublicIp(this, "GatewayIp", {
       name: naming.name("vpn", "ip", 80),
@@ -48,19 +78,16 @@ export class AzureSiteToSiteVpn extends Construct {
     // AZ SKUs are the only ones Azure still creates; in regions without zones they
     // are simply regional. VpnGw1AZ's generation is left to Azure, which is moving
     // gateways to Generation2 (pinning it would force a rebuild when that happens).
-    const small = props.tier === "small";
     this.gateway = new VirtualNetworkGateway(this, "Gateway", {
       name: naming.name("vpn", "gw", 80),
       location,
       resourceGroupName,
       type: "Vpn",
       vpnType: "RouteBased",
-      sku: small ? "VpnGw1AZ" : "VpnGw2AZ",
-      generation: small ? undefined : "Generation2",
+      sku: this.sku,
+      generation: this.sku === "VpnGw1AZ" ? undefined : "Generation2",
       activeActive: false,
-      ipConfiguration: [
-        { name: "default", publicIpAddressId: ip.id, subnetId: network.gatewaySubnet().id, privateIpAddressAllocation: "Dynamic" },
-      ],
+      ipConfiguration: [{ name: "default", publicIpAddressId: ip.id, subnetId: props.gatewaySubnetId, privateIpAddressAllocation: "Dynamic" }],
     });
 
     for (const peer of props.peers) {
@@ -69,10 +96,10 @@ export class AzureSiteToSiteVpn extends Construct {
         location,
         resourceGroupName,
         gatewayAddress: peer.gatewayIp,
-        addressSpace: peer.cidrs,
+        addressSpace: [...peer.cidrs],
       });
       const psk = new DataAzurermKeyVaultSecret(this, `Psk-${peer.name}`, {
-        name: peer.psk.secretRef,
+        name: peer.pskSecretName,
         keyVaultId: props.keyVaultId,
       }).value;
       const p = IPSEC.azure;

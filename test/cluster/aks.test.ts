@@ -1,6 +1,7 @@
 import { TerraformOutput, Testing } from "cdktf";
 import { beforeAll, describe, expect, test } from "vitest";
 import { AksCluster } from "../../lib/cluster/aks";
+import { AksWorkloadIdentity } from "../../lib/cluster/aks-workload-identity";
 import { parseSpec } from "../../lib/config/spec";
 import { buildStacks } from "../../stacks";
 import { StackJson, synth, type Block } from "../support/synth";
@@ -281,12 +282,12 @@ describe("AksCluster", () => {
     expect(admin.principal_id).toBe(infra.ref(client, "object_id"));
   });
 
-  test("flat outputs: cluster name and id, OIDC issuer, resource group", () => {
+  test("outputs named after the construct: cluster name and id, OIDC issuer, resource group", () => {
     const out = infra.json.output;
     expect(out.cluster_name.value).toBe(infra.ref(aks, "name"));
     expect(out.cluster_id.value).toBe(infra.ref(aks, "id"));
-    expect(out.oidc_issuer_url.value).toBe(infra.ref(aks, "oidc_issuer_url"));
-    expect(out.resource_group_name.value).toBe(infra.ref(infra.resource("azurerm_resource_group"), "name"));
+    expect(out.cluster_oidc_issuer_url.value).toBe(infra.ref(aks, "oidc_issuer_url"));
+    expect(out.cluster_resource_group_name.value).toBe(infra.ref(infra.resource("azurerm_resource_group"), "name"));
   });
 
   test("connection: the kube_config host and decoded CA, and a kubelogin exec credential instead of any static one", async () => {
@@ -307,11 +308,11 @@ describe("AksCluster", () => {
     });
   });
 
-  test("bindServiceAccount: one identity per service account, federated with the cluster's issuer for exactly that account", async () => {
+  test("AksWorkloadIdentity: one identity per service account, federated with the cluster's issuer for exactly that account", async () => {
     const app = Testing.app();
     const [stack] = await buildStacks(app, parseSpec(base));
     const cluster = stack.node.findChild("Cluster") as AksCluster;
-    const bound = cluster.bindServiceAccount(stack, "Probe", { namespace: "team-a", name: "worker" });
+    const bound = new AksWorkloadIdentity(stack, "Probe", { cluster, serviceAccount: { namespace: "team-a", name: "worker" } });
     expect(Object.keys(bound.workloadIdentity.serviceAccountAnnotations)).toEqual(["azure.workload.identity/client-id"]);
     expect(bound.workloadIdentity.podLabels).toEqual({ "azure.workload.identity/use": "true" });
     new TerraformOutput(stack, "probe_client_id", { value: bound.workloadIdentity.serviceAccountAnnotations["azure.workload.identity/client-id"] });

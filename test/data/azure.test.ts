@@ -485,8 +485,8 @@ describe("AzureDataLayer and the platform wiring", () => {
     expect(sa.depends_on).toEqual(expect.arrayContaining([admin.tfAddress, user.tfAddress, access.tfAddress]));
   });
 
-  test("flat outputs: store hosts and the storage account", () => {
-    for (const name of ["postgres_host", "documents_host", "redis_host", "storage_account_name"]) expect(infra.json.output[name], name).toBeDefined();
+  test("outputs named after each store's path: store hosts and the storage account", () => {
+    for (const name of ["data_postgres_host", "data_documents_host", "data_redis_host", "data_buckets_account_name"]) expect(infra.json.output[name], name).toBeDefined();
   });
 });
 

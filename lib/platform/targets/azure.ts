@@ -2,26 +2,35 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { AksCluster } from "../../cluster/aks";
-import type { DeploymentSpec } from "../../config/spec";
-import type { AzureDataLayer } from "../../data/azure";
-import type { BucketRef, IDataLayer } from "../../data/data";
-import type { AzureKeys } from "../../data/keys/azure";
+import type { IAksCluster } from "../../cluster/aks";
+import { AksWorkloadIdentity } from "../../cluster/aks-workload-identity";
+import { namingOf, type Naming } from "../../core/naming";
 import { setComponent } from "../../core/tags";
-import type { AzureDns } from "../../dns/azure";
-import { azurePlan } from "../../network/plan";
+import type { IAzureDataLayer } from "../../data/azure";
+import type { BucketRef } from "../../data/data";
+import type { IAzureKeyVault } from "../../data/keys/azure";
+import type { IAzureDnsZone } from "../../dns/azure";
 import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
 
 export interface AzurePlatformTargetProps {
-  readonly spec: DeploymentSpec;
-  /** The infra stack's cluster: identities federate with its OIDC issuer. */
-  readonly cluster: AksCluster;
-  /** The deployment's vault: External Secrets reads it unless the spec names `target.keyVaultId`. */
-  readonly keys: AzureKeys;
-  /** The public zone cert-manager answers DNS-01 challenges in. */
-  readonly dns: AzureDns;
-  /** The infra stack's data stores and buckets, which tenants' workloads get access to. @default none */
-  readonly data?: AzureDataLayer;
+  /** The cluster: identities federate with its OIDC issuer and live in its resource group. */
+  readonly cluster: IAksCluster;
+  /** The vault External Secrets reads secrets from (the deployment's, or one of your own: AzureKeys.vaultFromId). */
+  readonly secretsVault: IAzureKeyVault;
+  /** The public zone cert-manager answers DNS-01 challenges in. @default - no DNS-01 solver */
+  readonly publicZone?: IAzureDnsZone;
+  /** The data stores and buckets tenants' workloads get access to. @default - none */
+  readonly data?: IAzureDataLayer;
+  /**
+   * Where in the network tenant pods may connect: the subnets of private endpoints and
+   * of the database, never a range pods live in.
+   * @default []
+   */
+  readonly tenantEgress?: TenantEgress[];
+  /** The subscription of the public zone, for cert-manager. @default - the provider's (azurerm_client_config) */
+  readonly subscriptionId?: string;
+  /** Names the workload identities. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface AzurePlatformTargetProps {
  * gateway gets an internal load balancer; AKS already serves the metrics API.
  */
 export class AzurePlatformTarget extends Construct implements IPlatformTarget {
-  readonly cluster: AksCluster;
+  readonly cluster: IAksCluster;
   readonly gatewayService: GatewayService = {
     type: "LoadBalancer",
     annotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
@@ -42,36 +51,30 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
-  readonly data?: IDataLayer;
-  private readonly props: AzurePlatformTargetProps;
+  readonly data?: IAzureDataLayer;
+  readonly secretsVault: IAzureKeyVault;
+  readonly publicZone?: IAzureDnsZone;
+  private readonly naming: Naming;
+  private readonly subscription?: string;
 
   constructor(scope: Construct, id: string, props: AzurePlatformTargetProps) {
     super(scope, id);
     setComponent(this, "platform");
+    this.naming = namingOf(this, props.naming);
     this.cluster = props.cluster;
-    this.props = props;
+    this.secretsVault = props.secretsVault;
+    this.publicZone = props.publicZone;
     this.data = props.data;
-    // Pods live in the overlay range, outside the VNet: the private endpoints and the
-    // database subnet are what tenants reach.
-    const plan = azurePlan(props.spec.network.cidr);
-    this.tenantEgress = [{ cidr: plan.privateEndpoints }, { cidr: plan.database }];
-  }
-
-  /** The vault External Secrets reads: the spec's `target.keyVaultId`, else the deployment's own. */
-  get secretVault(): { id: string; url: string } {
-    const { spec, keys } = this.props;
-    const external = spec.target.cloud === "azure" ? spec.target.keyVaultId : undefined;
-    if (!external) return { id: keys.vault.id, url: keys.vault.vaultUri };
-    // The id's last segment is the vault's name (the spec checks the id's shape).
-    return { id: external, url: `https://${external.split("/").at(-1)}.vault.azure.net/` };
+    this.tenantEgress = props.tenantEgress ?? [];
+    this.subscription = props.subscriptionId;
   }
 
   secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
-    const vault = this.secretVault;
+    const vault = this.secretsVault;
     const { identity, grants } = this.bind(scope, "ExternalSecrets", sa, {
       id: "VaultReader",
       role: "Key Vault Secrets User",
-      scope: vault.id,
+      scope: vault.keyVaultId,
       why: "Lets External Secrets read secret values in this vault, nothing else.",
     });
     return {
@@ -80,7 +83,7 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
       config: {
         azurekv: {
           authType: "WorkloadIdentity",
-          vaultUrl: vault.url,
+          vaultUrl: vault.vaultUri,
           serviceAccountRef: { name: sa.name, namespace: sa.namespace },
         },
       },
@@ -88,7 +91,7 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
   }
 
   dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
-    const zone = this.props.dns.publicZone;
+    const zone = this.publicZone;
     if (!zone) return undefined;
     const { identity, grants, clientId } = this.bind(scope, "CertManager", sa, {
       id: "ZoneContributor",
@@ -111,17 +114,21 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     };
   }
 
-  /** The spec's subscription, else the one the provider signs in to (ARM_SUBSCRIPTION_ID). */
+  /** The given subscription, else the one the provider signs in to (ARM_SUBSCRIPTION_ID). */
   private subscriptionId(): string {
-    const { target } = this.props.spec;
-    if (target.cloud === "azure" && target.subscriptionId) return target.subscriptionId;
+    if (this.subscription) return this.subscription;
     const existing = this.node.tryFindChild("Client") as DataAzurermClientConfig | undefined;
     return (existing ?? new DataAzurermClientConfig(this, "Client")).subscriptionId;
   }
 
+  /** A user-assigned identity that `sa` may act as (workload identity federation). */
+  private identityFor(scope: Construct, id: string, serviceAccount: ServiceAccountRef): AksWorkloadIdentity {
+    return new AksWorkloadIdentity(scope, id, { cluster: this.cluster, serviceAccount, naming: this.naming });
+  }
+
   /** A user-assigned identity for `sa` (workload identity federation) holding one role. */
   private bind(scope: Construct, prefix: string, sa: ServiceAccountRef, grant: { id: string; role: string; scope: string; why: string }) {
-    const bound = this.cluster.bindServiceAccount(scope, `${prefix}Identity`, sa);
+    const bound = this.identityFor(scope, `${prefix}Identity`, sa);
     const assignment = new RoleAssignment(scope, `${prefix}${grant.id}`, {
       scope: grant.scope,
       roleDefinitionName: grant.role,
@@ -148,16 +155,16 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
    * Redis access policy assignment).
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
-    const bound = this.cluster.bindServiceAccount(scope, "CloudIdentity", sa);
+    const bound = this.identityFor(scope, "CloudIdentity", sa);
     const identity = bound.identity;
     const grants: ITerraformDependable[] = [bound.credential];
-    const data = this.props.data;
+    const data = this.data;
     for (const bucket of buckets) {
-      const container = data?.storage.containers[bucket.purpose];
+      const container = data?.containerIds[bucket.purpose];
       if (!container) throw new Error(`${sa.namespace}/${sa.name}: no container for bucket ${bucket.purpose} in the Azure data layer`);
       grants.push(
         new RoleAssignment(scope, `Bucket-${bucket.purpose}`, {
-          scope: container.resourceManagerId,
+          scope: container,
           roleDefinitionName: "Storage Blob Data Contributor",
           principalId: identity.principalId,
           principalType: "ServicePrincipal",
