@@ -1,7 +1,9 @@
-import type { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { ContainerNodePool, type ContainerNodePoolNodeConfigTaint } from "@cdktf/provider-google/lib/container-node-pool";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { NodePoolSize } from "../config/tiers";
+import { TIERS, type NodePoolSize } from "../config/tiers";
+import { resolveRegion } from "../core/region";
+import { resolveProject } from "../network/gcp-context";
 
 /** The one scope nodes get; what they may do is decided by their service account's roles. */
 export const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
@@ -13,23 +15,26 @@ export const NODE_IMAGE = "COS_CONTAINERD";
 export const MAX_PODS_PER_NODE = 64;
 
 export interface GkeNodePoolProps {
-  readonly cluster: ContainerCluster;
+  /** The cluster's id (`projects/<project>/locations/<location>/clusters/<name>`). */
+  readonly clusterId: string;
   /** The pool's name in the cluster (stable: changing it replaces the pool). */
   readonly name: string;
-  readonly project: string;
-  readonly region: string;
-  /** Zones the pool spans; empty leaves the choice to GKE (the cluster's zones). */
-  readonly zones: readonly string[];
-  /** Machine type, disk size and node counts; min and max are totals across the zones. */
-  readonly size: NodePoolSize;
-  /** The node service account's email. */
+  /** The node service account's email: give it least privilege, never the default compute account. */
   readonly serviceAccount: string;
-  /** The Cloud KMS key encrypting the boot disks. */
+  /** The Cloud KMS key (id) encrypting the boot disks. */
   readonly bootDiskKmsKey: string;
-  /** GCP labels of the node VMs and disks. */
-  readonly resourceLabels: Record<string, string>;
+  /** Machine type, disk size and node counts; min and max are totals across the zones. @default - the small tier's workloads pool (TIERS.small.nodePools.gcp.workloads) */
+  readonly size?: NodePoolSize;
+  /** Zones the pool spans. @default [] - the cluster's zones, as GKE picks them */
+  readonly zones?: readonly string[];
+  /** GCP labels of the node VMs and disks. @default {} */
+  readonly resourceLabels?: Record<string, string>;
   /** Taints keeping pods off the pool unless they tolerate them. @default none */
   readonly taints?: ContainerNodePoolNodeConfigTaint[];
+  /** The cluster's location. @default - the google provider's region */
+  readonly region?: string;
+  /** @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
 }
 
 /**
@@ -43,18 +48,23 @@ export interface GkeNodePoolProps {
  */
 export class GkeNodePool extends Construct {
   readonly pool: ContainerNodePool;
+  readonly size: NodePoolSize;
 
   constructor(scope: Construct, id: string, props: GkeNodePoolProps) {
     super(scope, id);
-    const { size, zones } = props;
+    const size = (this.size = props.size ?? TIERS.small.nodePools.gcp.workloads);
+    if (!Token.isUnresolved(size.min) && !Token.isUnresolved(size.max) && !(size.min >= 0 && size.max >= 1 && size.min <= size.max)) {
+      throw new Error(`GkeNodePool ${this.node.path}: size.min and size.max must satisfy 0 <= min <= max and max >= 1 (got min ${size.min}, max ${size.max})`);
+    }
+    const zones = props.zones ?? [];
     const zoneCount = zones.length || 3;
     // Only the first apply uses it (it forces replacement, so later changes are ignored).
     const perZone = Math.min(Math.ceil(size.min / zoneCount), Math.floor(size.max / zoneCount));
     this.pool = new ContainerNodePool(this, "Pool", {
       name: props.name,
-      project: props.project,
-      cluster: props.cluster.id,
-      location: props.region,
+      project: resolveProject(this, props.project),
+      cluster: props.clusterId,
+      location: resolveRegion(this, "google", props.region),
       nodeLocations: zones.length > 0 ? [...zones] : undefined,
       initialNodeCount: perZone,
       maxPodsPerNode: MAX_PODS_PER_NODE,

@@ -4,38 +4,85 @@ import type { ContainerNodePoolNodeConfigTaint } from "@cdktf/provider-google/li
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
-import { Fn, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { nodePools, type DeploymentSpec } from "../config/spec";
-import type { NodePoolSize } from "../config/tiers";
-import type { Naming } from "../core/naming";
+import { DEFAULT_KUBERNETES_VERSION } from "../config/cluster";
+import { TIERS, type NodePoolSize } from "../config/tiers";
+import { parseIpv4Cidr } from "../core/cidr";
+import { namingOf, type Naming } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
-import { gcpLabels, setComponent } from "../core/tags";
-import type { GcpKeys } from "../data/keys/gcp";
-import type { GcpNetwork } from "../network/gcp";
+import { resolveRegion } from "../core/region";
+import { setComponent } from "../core/tags";
+import type { IGcpKey } from "../data/keys/gcp";
+import type { IGcpNetwork } from "../network/gcp";
+import { deploymentLabels, resolveProject } from "../network/gcp-context";
 import { gcpPlan } from "../network/plan";
-import type { ServiceAccountRef, WorkloadIdentity } from "../platform/target";
 import type { ClusterConnection, IKubernetesCluster } from "./cluster";
 import { GkeNodePool, machineShape, MAX_PODS_PER_NODE, NODE_IMAGE, NODE_OAUTH_SCOPES, NODE_SHIELDED_INSTANCE } from "./gke-node-pool";
 
-export interface GkeClusterProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly network: GcpNetwork;
-  /** The secrets-encryption key and the disk key, with their grants to Google's service agents. */
-  readonly keys: GcpKeys;
+/**
+ * A GKE cluster as the GCP platform target uses it: the kit's GkeCluster, or an existing
+ * cluster's attributes.
+ */
+export interface IGkeCluster extends IKubernetesCluster {
+  /** The project the cluster and its workloads' Google service accounts live in. */
   readonly project: string;
+  /** The cluster's location (its region), as `gcloud container clusters get-credentials --location` takes it. */
+  readonly location: string;
+  /** The Workload Identity pool, `<project>.svc.id.goog`: Kubernetes service accounts act as Google ones through it. */
+  readonly workloadPool: string;
+  /** The Cloud KMS key (id) the platform's StorageClass encrypts persistent disks with. */
+  readonly diskEncryptionKey: string;
 }
 
-/** A Google service account that a Kubernetes service account acts as through Workload Identity. */
-export interface GkeWorkloadIdentity {
-  /** Grant it roles on what the workload needs. */
-  readonly serviceAccount: ServiceAccount;
-  /** The annotation that binds the Kubernetes service account to it. */
-  readonly identity: WorkloadIdentity;
-  /** The Workload Identity binding: the workload waits for it. */
-  readonly grants: ITerraformDependable[];
+export interface GkeClusterProps {
+  /** The VPC, its nodes subnet and the subnet's pods and services ranges. */
+  readonly network: IGcpNetwork;
+  /** Encrypts Kubernetes Secrets in etcd (application-layer secrets encryption); its grant to GKE's agent comes first. */
+  readonly clusterKey: IGcpKey;
+  /** Encrypts boot disks and persistent volumes; its grant to Compute Engine's agent comes first. */
+  readonly disksKey: IGcpKey;
+  /** The minimum Kubernetes minor version; the REGULAR channel upgrades past it. @default DEFAULT_KUBERNETES_VERSION */
+  readonly version?: string;
+  /**
+   * The control plane's endpoint: `private` (from the network and the peers only) or
+   * `public-restricted` (also from `allowedCidrs`).
+   * @default "private"
+   */
+  readonly endpoint?: "private" | "public-restricted";
+  /** Ranges allowed to reach the control plane besides the network and the peers. @default [] */
+  readonly allowedCidrs?: readonly string[];
+  /** IAM members (`group:ops@example.com`) given roles/container.admin on the project. @default [] */
+  readonly admins?: readonly string[];
+  /** The `system` pool, tainted for critical add-ons. @default - the small tier's (TIERS.small.nodePools.gcp.system) */
+  readonly systemPool?: NodePoolSize;
+  /** The `workloads` pool. @default - the small tier's (TIERS.small.nodePools.gcp.workloads) */
+  readonly workloadsPool?: NodePoolSize;
+  /**
+   * `cluster-autoscaler` scales the two pools within their bounds; `node-auto-provisioning`
+   * also lets GKE add pools within the pools' combined vCPU and memory budget.
+   * @default "cluster-autoscaler"
+   */
+  readonly autoscaling?: "cluster-autoscaler" | "node-auto-provisioning";
+  /** Install GKE's Gateway API CRDs for GKE Gateway (off when another gateway brings its own). @default true */
+  readonly gkeGateway?: boolean;
+  /** The /28 the control plane's internal endpoint takes. @default - the /28 gcpPlan reserves in the network's cidr */
+  readonly controlPlaneCidr?: string;
+  /**
+   * Labels of the cluster, its nodes and their disks, which the tagging aspect does not
+   * reach; the deployment's own labels are added and win.
+   * @default {}
+   */
+  readonly labels?: Record<string, string>;
+  /** Deletion protection on the cluster, in GKE and as `prevent_destroy`. @default true */
+  readonly protection?: boolean;
+  /** @default - the google provider's region */
+  readonly region?: string;
+  /** @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** Least privilege for nodes: logs, metrics, metadata and image pulls (the default compute SA has Editor). */
@@ -67,9 +114,10 @@ const MAINTENANCE_WINDOW = { startTime: "2026-01-03T00:00:00Z", endTime: "2026-0
  * or legacy ABAC. The default node pool is removed; a `system` pool (tainted for
  * critical add-ons only) and a `workloads` pool are managed separately, on a dedicated
  * least-privilege service account. With node auto-provisioning, GKE adds pools of
- * its own choosing within the vCPU and memory budget of the spec's pools.
+ * its own choosing within the vCPU and memory budget of the two pools. Outputs: `name`,
+ * `endpoint`, `location` and `workload_pool`.
  */
-export class GkeCluster extends Construct implements IKubernetesCluster {
+export class GkeCluster extends Construct implements IGkeCluster {
   readonly name: string;
   readonly distribution = "gke" as const;
   readonly connection: ClusterConnection;
@@ -84,21 +132,42 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
   /** The Cloud KMS key for boot disks and persistent volumes. */
   readonly diskEncryptionKey: string;
   readonly project: string;
-  private readonly naming: Naming;
+  /** The region: a regional cluster's location. */
+  readonly location: string;
+  readonly version: string;
+  readonly endpoint: "private" | "public-restricted";
+  readonly allowedCidrs: readonly string[];
+  readonly admins: readonly string[];
+  readonly autoscaling: "cluster-autoscaler" | "node-auto-provisioning";
+  readonly gkeGateway: boolean;
+  readonly controlPlaneCidr: string;
+  readonly protection: boolean;
 
   constructor(scope: Construct, id: string, props: GkeClusterProps) {
     super(scope, id);
+    const { network } = props;
+    const pools = {
+      system: props.systemPool ?? TIERS.small.nodePools.gcp.system,
+      workloads: props.workloadsPool ?? TIERS.small.nodePools.gcp.workloads,
+    };
+    this.version = props.version ?? DEFAULT_KUBERNETES_VERSION;
+    this.endpoint = props.endpoint ?? "private";
+    this.allowedCidrs = props.allowedCidrs ?? [];
+    this.admins = props.admins ?? [];
+    this.autoscaling = props.autoscaling ?? "cluster-autoscaler";
+    this.gkeGateway = props.gkeGateway ?? true;
+    this.controlPlaneCidr = props.controlPlaneCidr ?? gcpPlan(network.cidr).controlPlane;
+    this.protection = props.protection ?? true;
+    this.validate(pools);
     setComponent(this, "cluster");
-    const { spec, naming, network, keys, project } = props;
-    const region = network.region;
+    const naming = namingOf(this, props.naming);
+    const project = (this.project = resolveProject(this, props.project));
+    const region = (this.location = resolveRegion(this, "google", props.region));
     const zones = network.zones;
-    const pools = nodePools(spec);
-    this.naming = naming;
-    this.project = project;
     this.name = naming.cluster;
-    this.diskEncryptionKey = keys.disks.id;
+    this.diskEncryptionKey = props.disksKey.id;
     // The tagging aspect sets `labels`; GKE's are `resource_labels` (cluster) and the nodes' VM labels.
-    const labels = gcpLabels({ ...spec.tags, deployment: spec.name, environment: spec.environment, "managed-by": "cdktf-byoc", component: "cluster" });
+    const labels = deploymentLabels(this, naming, "cluster", props.labels);
 
     const iamApi = new ProjectService(this, "Api-iam", { project, service: "iam.googleapis.com", disableOnDestroy: false });
     this.nodeServiceAccount = new ServiceAccount(this, "NodeServiceAccount", {
@@ -112,16 +181,16 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       (role) =>
         new ProjectIamMember(this, `NodeRole-${role.split("/")[1]}`, { project, role, member: this.nodeServiceAccount.member }),
     );
-    const node = { serviceAccount: this.nodeServiceAccount.email, bootDiskKmsKey: keys.disks.id };
-    const controlPlane = gcpPlan(network.cidr).controlPlane;
+    const node = { serviceAccount: this.nodeServiceAccount.email, bootDiskKmsKey: props.disksKey.id };
+    const controlPlane = this.controlPlaneCidr;
 
     this.cluster = new ContainerCluster(this, "Cluster", {
       name: this.name,
       project,
       location: region,
       nodeLocations: zones.length > 0 ? [...zones] : undefined,
-      network: network.network.id,
-      subnetwork: network.subnet.id,
+      network: network.networkId,
+      subnetwork: network.nodesSubnetId,
       networkingMode: "VPC_NATIVE",
       ipAllocationPolicy: {
         clusterSecondaryRangeName: network.podsRangeName,
@@ -131,7 +200,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       defaultMaxPodsPerNode: MAX_PODS_PER_NODE,
       privateClusterConfig: {
         enablePrivateNodes: true,
-        enablePrivateEndpoint: spec.cluster.endpoint === "private",
+        enablePrivateEndpoint: this.endpoint === "private",
         // A fixed /28 of the address plan: GKE puts the control plane's internal endpoint there.
         masterIpv4CidrBlock: controlPlane,
         // The site-to-site VPN terminates in the cluster's region: no cross-region access needed.
@@ -141,7 +210,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         cidrBlocks: [
           { cidrBlock: network.cidr, displayName: "network" },
           ...network.peerCidrs.map((cidrBlock) => ({ cidrBlock, displayName: "site-to-site peer" })),
-          ...spec.cluster.allowedCidrs.map((cidrBlock) => ({ cidrBlock, displayName: "allowed" })),
+          ...this.allowedCidrs.map((cidrBlock) => ({ cidrBlock, displayName: "allowed" })),
         ],
         // Google Cloud's public addresses (any customer's VMs) are not an allowlist.
         gcpPublicCidrsAccessEnabled: false,
@@ -157,9 +226,9 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       datapathProvider: "ADVANCED_DATAPATH",
       releaseChannel: { channel: "REGULAR" },
       // A floor: the channel upgrades past it.
-      minMasterVersion: spec.cluster.version,
+      minMasterVersion: this.version,
       maintenancePolicy: { recurringWindow: MAINTENANCE_WINDOW },
-      databaseEncryption: { state: "ENCRYPTED", keyName: keys.cluster.id },
+      databaseEncryption: { state: "ENCRYPTED", keyName: props.clusterKey.id },
       enableShieldedNodes: true,
       // Binary Authorization would enforce the project's policy, which this kit does not own:
       // the default allows everything, and a foreign one would block the platform's images.
@@ -169,7 +238,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
       loggingConfig: { enableComponents: LOG_COMPONENTS },
       monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
       // GKE installs the Gateway API CRDs only for its own controller; Envoy Gateway brings its own.
-      gatewayApiConfig: { channel: spec.platform.ingress === "gke-gateway" ? "CHANNEL_STANDARD" : "CHANNEL_DISABLED" },
+      gatewayApiConfig: { channel: this.gkeGateway ? "CHANNEL_STANDARD" : "CHANNEL_DISABLED" },
       addonsConfig: {
         httpLoadBalancing: { disabled: false },
         horizontalPodAutoscaling: { disabled: false },
@@ -177,9 +246,9 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         dnsCacheConfig: { enabled: true },
       },
       nodePoolDefaults: { nodeConfigDefaults: { insecureKubeletReadonlyPortEnabled: "FALSE" } },
-      clusterAutoscaling: this.autoscaling(spec, pools, zones, node),
+      clusterAutoscaling: this.autoscalingConfig(pools, zones, node),
       nodePoolAutoConfig:
-        spec.cluster.autoscaling === "node-auto-provisioning" ? { nodeKubeletConfig: { insecureKubeletReadonlyPortEnabled: "FALSE" } } : undefined,
+        this.autoscaling === "node-auto-provisioning" ? { nodeKubeletConfig: { insecureKubeletReadonlyPortEnabled: "FALSE" } } : undefined,
       // The default pool is deleted once the cluster exists; until then it runs hardened on
       // the node service account. Its settings are ignored afterwards (changing them would
       // otherwise replace the cluster).
@@ -194,16 +263,16 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
         workloadMetadataConfig: { mode: "GKE_METADATA" },
         metadata: { "disable-legacy-endpoints": "true" },
       },
-      deletionProtection: true,
+      deletionProtection: this.protection,
       resourceLabels: labels,
       lifecycle: { ignoreChanges: ["node_config"] },
-      dependsOn: [...keys.grants, ...nodeRoles],
+      dependsOn: [...(props.clusterKey.grants ?? []), ...(props.disksKey.grants ?? []), ...nodeRoles],
     });
-    protect(this.cluster);
+    protect(this.cluster, this.protection);
     this.workloadPool = this.cluster.workloadIdentityConfig.workloadPool;
 
     const pool = (poolId: string, name: "system" | "workloads", taints?: ContainerNodePoolNodeConfigTaint[]) =>
-      new GkeNodePool(this, poolId, { cluster: this.cluster, name, project, region, zones, size: pools[name], resourceLabels: labels, taints, ...node });
+      new GkeNodePool(this, poolId, { clusterId: this.cluster.id, name, project, region, zones, size: pools[name], resourceLabels: labels, taints, ...node });
     // The taint AKS puts on its system pool: GKE's own add-ons tolerate it, everything else
     // (the platform's add-ons included) runs on the workloads pool.
     this.systemPool = pool("SystemPool", "system", [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
@@ -212,7 +281,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     new ComputeFirewall(this, "AllowControlPlaneWebhooks", {
       name: naming.name("allow-control-plane-webhooks"),
       project,
-      network: network.network.id,
+      network: network.networkId,
       description: "The control plane calls admission webhooks on the nodes' pods.",
       direction: "INGRESS",
       priority: 1000,
@@ -223,7 +292,7 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     });
 
     // GKE has no per-cluster IAM: roles/container.admin on the project covers every cluster in it.
-    for (const admin of spec.cluster.admins) {
+    for (const admin of this.admins) {
       new ProjectIamMember(this, `Admin-${admin}`, { project, role: "roles/container.admin", member: admin });
     }
 
@@ -237,55 +306,23 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
   }
 
   /**
-   * A new Google service account that the Kubernetes service account `sa` acts as, for a
-   * workload in `scope` (typically the platform stack). Grant it roles on what the
-   * workload needs; the returned identity annotates the Kubernetes service account.
-   */
-  bindServiceAccount(scope: Construct, sa: ServiceAccountRef): GkeWorkloadIdentity {
-    const id = `${sa.namespace}-${sa.name}`;
-    const serviceAccount = new ServiceAccount(scope, `ServiceAccount-${id}`, {
-      accountId: this.naming.name(sa.namespace === sa.name ? sa.name : id, undefined, 30),
-      project: this.project,
-      displayName: `${this.name} ${sa.namespace}/${sa.name}`,
-      description: `Workload Identity of the Kubernetes service account ${sa.namespace}/${sa.name}`,
-    });
-    // The pool is the cluster's attribute, so the binding follows the cluster that creates it.
-    const binding = new ServiceAccountIamMember(scope, `WorkloadIdentityUser-${id}`, {
-      serviceAccountId: serviceAccount.name,
-      role: "roles/iam.workloadIdentityUser",
-      member: `serviceAccount:${this.workloadPool}[${sa.namespace}/${sa.name}]`,
-    });
-    return {
-      serviceAccount,
-      identity: { serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": serviceAccount.email }, podLabels: {} },
-      grants: [binding],
-    };
-  }
-
-  /**
    * Pools scale within their own bounds; node auto-provisioning adds pools whose shapes
-   * GKE picks, all within the cluster-wide budget: each spec pool's max times its
-   * machine's vCPUs and memory. The limits count every pool, the spec's included.
+   * GKE picks, all within the cluster-wide budget: each of the two pools' max times its
+   * machine's vCPUs and memory. The limits count every pool, these two included.
    */
-  private autoscaling(
-    spec: DeploymentSpec,
+  private autoscalingConfig(
     pools: { system: NodePoolSize; workloads: NodePoolSize },
     zones: readonly string[],
     node: { serviceAccount: string; bootDiskKmsKey: string },
   ): ContainerClusterClusterAutoscaling {
     // Keeps spare capacity and evicts less eagerly than OPTIMIZE_UTILIZATION: a production default.
     const autoscalingProfile = "BALANCED";
-    if (spec.cluster.autoscaling !== "node-auto-provisioning") return { enabled: false, autoscalingProfile };
+    if (this.autoscaling !== "node-auto-provisioning") return { enabled: false, autoscalingProfile };
     let cpu = 0;
     let memory = 0;
-    for (const [role, size] of Object.entries(pools)) {
-      const shape = machineShape(size.instanceType);
-      if (!shape) {
-        throw new Error(
-          `cluster.nodePools.${role}.instanceType: node auto-provisioning needs the machine's vCPUs for its limits; ` +
-            `use a <family>-<standard|highcpu|highmem>-<vCPUs> or custom machine type such as n2-standard-8 (got "${size.instanceType}")`,
-        );
-      }
+    for (const size of Object.values(pools)) {
+      // validate() checked every shape.
+      const shape = machineShape(size.instanceType)!;
       cpu += size.max * shape.vcpus;
       memory += size.max * shape.memoryGib;
     }
@@ -311,13 +348,32 @@ export class GkeCluster extends Construct implements IKubernetesCluster {
     };
   }
 
+  /** Props first: the names in messages are the props'. */
+  private validate(pools: { system: NodePoolSize; workloads: NodePoolSize }) {
+    const label = `GkeCluster ${this.node.path}`;
+    if (!Token.isUnresolved(this.controlPlaneCidr) && parseIpv4Cidr(this.controlPlaneCidr)?.prefix !== 28) {
+      throw new Error(`${label}: controlPlaneCidr must be an IPv4 /28, such as 172.16.0.0/28 (got ${JSON.stringify(this.controlPlaneCidr)})`);
+    }
+    if (this.endpoint === "private" && this.allowedCidrs.length > 0) {
+      throw new Error(`${label}: allowedCidrs ${JSON.stringify(this.allowedCidrs)} need endpoint "public-restricted"; a private endpoint admits the network and the peers only`);
+    }
+    for (const [role, size] of Object.entries(pools)) {
+      // GkeNodePool checks the counts.
+      if (this.autoscaling === "node-auto-provisioning" && !Token.isUnresolved(size.instanceType) && !machineShape(size.instanceType)) {
+        throw new Error(
+          `${label}: ${role}Pool.instanceType: node auto-provisioning needs the machine's vCPUs for its limits; ` +
+            `use a <family>-<standard|highcpu|highmem>-<vCPUs> or custom machine type such as n2-standard-8 (got "${size.instanceType}")`,
+        );
+      }
+    }
+  }
+
   private outputs() {
-    const output = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
-    output("cluster_name", this.cluster.name, "The GKE cluster's name.");
+    const output = (attribute: string, value: string, description: string) => constructOutput(this, attribute, { value, description });
+    output("name", this.cluster.name, "The GKE cluster's name.");
     // An address, not a credential: reaching it takes the network path and IAM.
-    output("cluster_endpoint", this.cluster.endpoint, "The API server's address (the private endpoint unless the spec allows a public one).");
-    output("cluster_location", this.cluster.location, "The cluster's region, for gcloud container clusters get-credentials --location.");
+    output("endpoint", this.cluster.endpoint, "The API server's address (the private endpoint unless the cluster allows a public one).");
+    output("location", this.cluster.location, "The cluster's region, for gcloud container clusters get-credentials --location.");
     output("workload_pool", this.workloadPool, "The Workload Identity pool: Kubernetes service accounts act as Google ones through it.");
   }
 }

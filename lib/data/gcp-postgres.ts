@@ -1,22 +1,55 @@
 import { SqlDatabase } from "@cdktf/provider-google/lib/sql-database";
 import { SqlDatabaseInstance } from "@cdktf/provider-google/lib/sql-database-instance";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { POSTGRES_VERSIONS } from "../config/data";
+import { TIERS } from "../config/tiers";
+import { namingOf, type Naming } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
-import { gcpLabels, setComponent } from "../core/tags";
-import type { GcpNetwork } from "../network/gcp";
+import { resolveRegion } from "../core/region";
+import { setComponent } from "../core/tags";
+import type { IGcpPrivateServiceNetwork } from "../network/gcp";
+import { deploymentLabels, resolveProject } from "../network/gcp-context";
 import type { DataStoreConnection } from "./data";
-import type { GcpKeys } from "./keys/gcp";
+import type { IGcpKey } from "./keys/gcp";
 
 export interface GcpPostgresProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly project: string;
-  /** Its private IP comes from the network's private service access range. */
-  readonly network: GcpNetwork;
-  /** The data key encrypts the instance, its disks and backups. */
-  readonly keys: GcpKeys;
+  /** The VPC and its private service access range, which the instance's private IP comes from. */
+  readonly network: IGcpPrivateServiceNetwork;
+  /** Encrypts the instance, its disks and backups (Cloud SQL's agent must hold encrypt/decrypt on it). */
+  readonly key: IGcpKey;
+  /** PostgreSQL major version. @default GcpPostgres.DEFAULT_VERSION */
+  readonly version?: string;
+  /** Machine tier, e.g. db-custom-2-8192 (changes in place). @default - the small tier's (TIERS.small.data.postgres.instanceClass.gcp) */
+  readonly instanceClass?: string;
+  /** Initial disk size in GB. @default - the small tier's (100) */
+  readonly storageGb?: number;
+  /** The most the disk grows to on its own, in GB. @default - the small tier's (1000) */
+  readonly maxStorageGb?: number;
+  /** A standby in another zone (REGIONAL availability). @default - the small tier's (false) */
+  readonly ha?: boolean;
+  /** Days of daily backups kept (point-in-time recovery: at most 7 of them). @default - the small tier's (7) */
+  readonly backupDays?: number;
+  /** Where backups are kept: the disaster-recovery region. @default - the multi-region nearest the instance */
+  readonly backupLocation?: string;
+  /** The database applications use. @default - the deployment's name */
+  readonly databaseName?: string;
+  /**
+   * Deletion protection at Terraform (`prevent_destroy`) and the API, backups kept after
+   * the instance is deleted, and the database abandoned rather than dropped when removed.
+   * Off only for throwaway environments.
+   * @default true
+   */
+  readonly protection?: boolean;
+  /** Labels of the instance (`user_labels`, which the tagging aspect does not reach); the deployment's own are added and win. @default {} */
+  readonly labels?: Record<string, string>;
+  /** @default - the google provider's region */
+  readonly region?: string;
+  /** @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -38,27 +71,51 @@ const MAX_LOG_RETENTION_DAYS = 7;
 
 /**
  * Cloud SQL for PostgreSQL, Enterprise edition: a private IP from the private service
- * access range and no public one, TLS required, encrypted with the data key, REGIONAL
- * (a standby in another zone) when the spec asks for HA, storage growing on its own up
- * to the spec's ceiling, daily backups with point-in-time recovery (copied to the
- * disaster-recovery region when set), query insights, connection and audit logs, and
+ * access range and no public one, TLS required, encrypted with `key`, REGIONAL (a
+ * standby in another zone) with `ha`, storage growing on its own up to `maxStorageGb`,
+ * daily backups with point-in-time recovery (kept in the disaster-recovery region when
+ * `backupLocation` names it), query insights, connection and audit logs, and
  * deletion protection at both Terraform and the API. Workloads log in with their Google
- * service accounts (IAM database authentication): no password exists.
+ * service accounts (IAM database authentication): no password exists. Outputs:
+ * `instance`, `connection_name` and `private_ip`.
  */
 export class GcpPostgres extends Construct {
+  static readonly DEFAULT_VERSION = "17";
+
   readonly instance: SqlDatabaseInstance;
   /** The instance's name, known at synth: IAM users and conditions name it. */
   readonly instanceName: string;
   readonly database: SqlDatabase;
   readonly connection: DataStoreConnection;
+  readonly version: string;
+  readonly instanceClass: string;
+  readonly storageGb: number;
+  readonly maxStorageGb: number;
+  readonly ha: boolean;
+  readonly backupDays: number;
+  readonly databaseName: string;
+  readonly protection: boolean;
+  readonly region: string;
+  readonly project: string;
 
   constructor(scope: Construct, id: string, props: GcpPostgresProps) {
     super(scope, id);
+    const sizes = TIERS.small.data.postgres;
+    this.version = props.version ?? GcpPostgres.DEFAULT_VERSION;
+    this.instanceClass = props.instanceClass ?? sizes.instanceClass.gcp;
+    this.storageGb = props.storageGb ?? sizes.storageGb;
+    this.maxStorageGb = props.maxStorageGb ?? sizes.maxStorageGb;
+    this.ha = props.ha ?? sizes.ha;
+    this.backupDays = props.backupDays ?? sizes.backupDays;
+    this.protection = props.protection ?? true;
+    this.validate();
     setComponent(this, "data");
-    const { spec, naming, project, network, keys } = props;
-    const postgres = spec.data.postgres;
-    if (!postgres || !keys.data) throw new Error("GcpPostgres needs data.postgres and the keys' data key");
-    const protection = spec.data.protection;
+    const naming = namingOf(this, props.naming);
+    const project = (this.project = resolveProject(this, props.project));
+    const region = (this.region = resolveRegion(this, "google", props.region));
+    const { network, key } = props;
+    const protection = this.protection;
+    this.databaseName = props.databaseName ?? naming.deployment;
 
     // Name, region and key replace the instance when changed: none depends on the tier.
     // The machine tier, availability and disk size change in place.
@@ -67,26 +124,26 @@ export class GcpPostgres extends Construct {
       new SqlDatabaseInstance(this, "Instance", {
         name: this.instanceName,
         project,
-        region: network.region,
-        databaseVersion: `POSTGRES_${postgres.version}`,
-        encryptionKeyName: keys.data.id,
+        region,
+        databaseVersion: `POSTGRES_${this.version}`,
+        encryptionKeyName: key.id,
         deletionProtection: protection,
         settings: {
-          tier: postgres.instanceClass,
+          tier: this.instanceClass,
           edition: "ENTERPRISE",
-          availabilityType: postgres.ha ? "REGIONAL" : "ZONAL",
+          availabilityType: this.ha ? "REGIONAL" : "ZONAL",
           diskType: "PD_SSD",
-          diskSize: postgres.storageGb,
+          diskSize: this.storageGb,
           diskAutoresize: true,
-          diskAutoresizeLimit: postgres.maxStorageGb,
+          diskAutoresizeLimit: this.maxStorageGb,
           deletionProtectionEnabled: protection,
           // Automated backups outlive the instance, as a final snapshot would.
           retainBackupsOnDelete: protection,
-          userLabels: gcpLabels({ ...spec.tags, deployment: spec.name, environment: spec.environment, "managed-by": "cdktf-byoc", component: "data" }),
+          userLabels: deploymentLabels(this, naming, "data", props.labels),
           ipConfiguration: {
             ipv4Enabled: false,
-            privateNetwork: network.network.id,
-            allocatedIpRange: network.privateServiceRange.name,
+            privateNetwork: network.networkId,
+            allocatedIpRange: network.privateServiceRangeName,
             // TLS on every connection; client certificates are not required, since logins are IAM tokens.
             sslMode: "ENCRYPTED_ONLY",
             // A CA per instance, published to workloads to verify the server.
@@ -97,10 +154,10 @@ export class GcpPostgres extends Construct {
             enabled: true,
             startTime: "01:00",
             pointInTimeRecoveryEnabled: true,
-            transactionLogRetentionDays: Math.min(postgres.backupDays, MAX_LOG_RETENTION_DAYS),
-            backupRetentionSettings: { retainedBackups: postgres.backupDays, retentionUnit: "COUNT" },
-            // Without disaster recovery, Cloud SQL keeps backups in the multi-region nearest the instance.
-            location: spec.data.disasterRecovery?.region,
+            transactionLogRetentionDays: Math.min(this.backupDays, MAX_LOG_RETENTION_DAYS),
+            backupRetentionSettings: { retainedBackups: this.backupDays, retentionUnit: "COUNT" },
+            // Without a backup location, Cloud SQL keeps backups in the multi-region nearest the instance.
+            location: props.backupLocation,
           },
           // Sunday 02:00 UTC, on the stable track: updates land a few weeks after their notice.
           maintenanceWindow: { day: 7, hour: 2, updateTrack: "stable" },
@@ -116,14 +173,14 @@ export class GcpPostgres extends Construct {
         // Autoresize grows the disk past the configured size; a plan must not try to shrink it
         // back (shrinking forces a new instance).
         lifecycle: { ignoreChanges: ["settings[0].disk_size"] },
-        dependsOn: [network.privateServiceAccess, ...keys.grantsFor("postgres")],
+        dependsOn: [...(network.privateServiceAccess ? [network.privateServiceAccess] : []), ...(key.grants ?? [])],
       }),
       protection,
     );
 
     this.database = protect(
       new SqlDatabase(this, "Database", {
-        name: spec.name,
+        name: this.databaseName,
         instance: this.instance.name,
         project,
         // With protection on, removing it from the configuration leaves the data in place.
@@ -136,7 +193,7 @@ export class GcpPostgres extends Construct {
       kind: "postgres",
       host: this.instance.privateIpAddress,
       port: 5432,
-      database: spec.name,
+      database: this.databaseName,
       settings: {
         sslmode: "verify-ca",
         // PEM of the instance's CA: mount the ConfigMap and point sslrootcert at this key.
@@ -148,5 +205,24 @@ export class GcpPostgres extends Construct {
         connection_name: this.instance.connectionName,
       },
     };
+
+    constructOutput(this, "instance", { value: this.instance.name, description: "The Cloud SQL instance: restore backups and clone to a point in time from it." });
+    constructOutput(this, "connection_name", { value: this.instance.connectionName, description: "project:region:instance, for the Cloud SQL Auth Proxy and connectors." });
+    constructOutput(this, "private_ip", { value: this.instance.privateIpAddress, description: "The instance's private IP (no public IP exists)." });
+  }
+
+  private validate() {
+    const label = `GcpPostgres ${this.node.path}`;
+    if (!(POSTGRES_VERSIONS as readonly string[]).includes(this.version)) {
+      throw new Error(`${label}: version must be one of ${POSTGRES_VERSIONS.join(", ")} (got ${JSON.stringify(this.version)})`);
+    }
+    const { storageGb, maxStorageGb, backupDays } = this;
+    if (!Token.isUnresolved(storageGb) && !(Number.isInteger(storageGb) && storageGb >= 10)) throw new Error(`${label}: storageGb must be a whole number of GB, at least 10 (got ${storageGb})`);
+    if (!Token.isUnresolved(storageGb) && !Token.isUnresolved(maxStorageGb) && !(maxStorageGb >= storageGb)) {
+      throw new Error(`${label}: maxStorageGb must be at least storageGb ${storageGb} (got ${maxStorageGb})`);
+    }
+    if (!Token.isUnresolved(backupDays) && !(Number.isInteger(backupDays) && backupDays >= 1 && backupDays <= 365)) {
+      throw new Error(`${label}: backupDays must be a whole number from 1 to 365 (got ${backupDays})`);
+    }
   }
 }

@@ -1,23 +1,40 @@
 import { RedisInstance } from "@cdktf/provider-google/lib/redis-instance";
 import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
 import { SecretManagerSecretVersion } from "@cdktf/provider-google/lib/secret-manager-secret-version";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { TIERS } from "../config/tiers";
+import { namingOf, type Naming } from "../core/naming";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
+import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
-import type { GcpNetwork } from "../network/gcp";
+import type { IGcpPrivateServiceNetwork } from "../network/gcp";
+import { resolveProject } from "../network/gcp-context";
 import type { DataStoreConnection } from "./data";
-import type { GcpKeys } from "./keys/gcp";
+import type { IGcpKey } from "./keys/gcp";
 
 export interface GcpRedisProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly project: string;
-  /** The instance takes its addresses from the network's private service access range. */
-  readonly network: GcpNetwork;
-  /** The data key encrypts the instance; the secrets key its AUTH string in Secret Manager. */
-  readonly keys: GcpKeys;
+  /** The VPC and its private service access range, which the instance takes its addresses from. */
+  readonly network: IGcpPrivateServiceNetwork;
+  /** Encrypts the instance (Memorystore's agent must hold encrypt/decrypt on it). */
+  readonly key: IGcpKey;
+  /** Encrypts the AUTH string's Secret Manager secret (Secret Manager's agent must hold encrypt/decrypt on it). */
+  readonly secretsKey: IGcpKey;
+  /** Memory in GB, 1-300 (changes in place). @default - the small tier's (1) */
+  readonly memorySizeGb?: number;
+  /**
+   * `prevent_destroy` on the instance and deletion protection on its AUTH secret. Off
+   * only for throwaway environments.
+   * @default true
+   */
+  readonly protection?: boolean;
+  /** @default - the google provider's region */
+  readonly region?: string;
+  /** @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
@@ -30,58 +47,67 @@ export interface GcpRedisProps {
  *
  * The tier is Standard on every size: BASIC and STANDARD_HA cannot be changed in place
  * (the instance is replaced), so `ha` cannot switch between them; a Basic instance also
- * loses its data on any failure. Memory changes in place.
+ * loses its data on any failure. Memory changes in place. Output: `host`.
  */
 export class GcpRedis extends Construct {
   readonly instance: RedisInstance;
   /** The secret holding the AUTH string, whole (not JSON). */
   readonly authSecret: SecretManagerSecret;
   readonly connection: DataStoreConnection;
+  readonly memorySizeGb: number;
+  readonly protection: boolean;
+  readonly region: string;
+  readonly project: string;
 
   constructor(scope: Construct, id: string, props: GcpRedisProps) {
     super(scope, id);
+    this.memorySizeGb = props.memorySizeGb ?? Number(TIERS.small.data.redis.nodeType.gcp);
+    const memorySizeGb = this.memorySizeGb;
+    if (!Token.isUnresolved(memorySizeGb) && !(Number.isInteger(memorySizeGb) && memorySizeGb >= 1 && memorySizeGb <= 300)) {
+      throw new Error(`GcpRedis ${this.node.path}: memorySizeGb must be a whole number of GB from 1 to 300 (got ${memorySizeGb})`);
+    }
+    this.protection = props.protection ?? true;
     setComponent(this, "data");
-    const { spec, naming, project, network, keys } = props;
-    const redis = spec.data.redis;
-    if (!redis || !keys.data || !keys.secrets) throw new Error("GcpRedis needs data.redis and the keys' data and secrets keys");
-    // A size in GB, 1-300 (validate-data.ts checks it).
-    const memorySizeGb = Number(redis.nodeType);
+    const naming = namingOf(this, props.naming);
+    const project = (this.project = resolveProject(this, props.project));
+    const region = (this.region = resolveRegion(this, "google", props.region));
+    const { network, key, secretsKey } = props;
 
     // Every attribute that replaces the instance (name, tier, network, connect mode, range,
-    // key, TLS mode, region) is fixed whatever the tier; zones are left to the service.
+    // key, TLS mode, region) is fixed whatever the size; zones are left to the service.
     this.instance = protect(
       new RedisInstance(this, "Instance", {
         name: naming.name("redis", undefined, 40),
-        displayName: `${spec.name} Redis`,
+        displayName: `${naming.deployment} Redis`,
         project,
-        region: network.region,
+        region,
         tier: "STANDARD_HA",
         memorySizeGb,
         redisVersion: "REDIS_7_2",
-        authorizedNetwork: network.network.id,
+        authorizedNetwork: network.networkId,
         connectMode: "PRIVATE_SERVICE_ACCESS",
         // With private service access, the name of the allocated range (not a CIDR).
-        reservedIpRange: network.privateServiceRange.name,
+        reservedIpRange: network.privateServiceRangeName,
         authEnabled: true,
         transitEncryptionMode: "SERVER_AUTHENTICATION",
-        customerManagedKey: keys.data.id,
+        customerManagedKey: key.id,
         persistenceConfig: { persistenceMode: "RDB", rdbSnapshotPeriod: "ONE_HOUR" },
         maintenancePolicy: { weeklyMaintenanceWindow: [{ day: "SUNDAY", startTime: { hours: 3, minutes: 0, seconds: 0, nanos: 0 } }] },
-        dependsOn: [network.privateServiceAccess, ...keys.grantsFor("redis")],
+        dependsOn: [...(network.privateServiceAccess ? [network.privateServiceAccess] : []), ...(key.grants ?? [])],
       }),
-      spec.data.protection,
+      this.protection,
     );
 
     // Outside the deployment's `<name>-` prefix, which the platform's own secret store may
     // read: only the tenants' data-credentials store is granted this secret. Deployment
     // names never hold "_", so no other deployment's prefix matches it either.
-    const secretId = `${spec.name.replace(/-/g, "_")}_redis_auth`;
+    const secretId = `${naming.deployment.replace(/-/g, "_")}_redis_auth`;
     this.authSecret = new SecretManagerSecret(this, "AuthSecret", {
       secretId,
       project,
-      replication: { userManaged: { replicas: [{ location: network.region, customerManagedEncryption: { kmsKeyName: keys.secrets.id } }] } },
-      deletionProtection: spec.data.protection,
-      dependsOn: keys.grantsFor("secrets"),
+      replication: { userManaged: { replicas: [{ location: region, customerManagedEncryption: { kmsKeyName: secretsKey.id } }] } },
+      deletionProtection: this.protection,
+      dependsOn: secretsKey.grants,
     });
     // The AUTH string reaches Secret Manager through Terraform: it sits in the (encrypted)
     // state, where the instance's own auth_string already is. The JSON holds a reference only.
@@ -98,5 +124,6 @@ export class GcpRedis extends Construct {
       },
       credentials: { remoteKey: secretId, properties: { password: "" } },
     };
+    constructOutput(this, "host", { value: this.instance.host, description: "Memorystore's private IP (TLS, AUTH string in Secret Manager)." });
   }
 }

@@ -1,34 +1,55 @@
-import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { namingOf, type Naming } from "../core/naming";
+import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
-import type { GcpNetwork } from "../network/gcp";
+import { resolveProject } from "../network/gcp-context";
 import type { BucketRef, DataStoreConnection, IDataLayer, ObjectStoreAccess } from "./data";
-import { GcpBuckets } from "./gcp-buckets";
-import { GcpDocuments } from "./gcp-documents";
-import { GcpPostgres } from "./gcp-postgres";
-import { GcpRedis } from "./gcp-redis";
-import type { GcpKeys } from "./keys/gcp";
+import { GcpBuckets, type GcpBucketsProps } from "./gcp-buckets";
+import { GcpDocuments, type GcpDocumentsProps } from "./gcp-documents";
+import { GcpPostgres, type GcpPostgresProps } from "./gcp-postgres";
+import { GcpRedis, type GcpRedisProps } from "./gcp-redis";
+
+/**
+ * The GCP data layer as the platform target uses it: the IDataLayer, plus the names its
+ * IAM conditions and grants take.
+ */
+export interface IGcpDataLayer extends IDataLayer {
+  /** The Cloud SQL instance's name, known at synth. @default - no Cloud SQL */
+  readonly postgresInstanceName?: string;
+  /** The Firestore database's id, known at synth. @default - no document store */
+  readonly documentsDatabaseName?: string;
+  /** Secret Manager ids of the stores' credentials: all the data-credentials store may read. */
+  readonly credentialSecrets: string[];
+}
+
+/** What every store of the layer shares: given once to the layer. */
+type Shared = "naming" | "project" | "region";
 
 export interface GcpDataLayerProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly project: string;
-  /** Cloud SQL and Memorystore attach to its private service access range. */
-  readonly network: GcpNetwork;
-  /** Built with the spec's data section: the data, secrets and recovery keys and their grants. */
-  readonly keys: GcpKeys;
+  /** Cloud SQL for PostgreSQL. @default - none */
+  readonly postgres?: Omit<GcpPostgresProps, Shared>;
+  /** Firestore with MongoDB compatibility. @default - none */
+  readonly documents?: Omit<GcpDocumentsProps, Shared>;
+  /** Memorystore for Redis. @default - none */
+  readonly redis?: Omit<GcpRedisProps, Shared>;
+  /** The buckets (always created: the platform keeps its logs and metrics there). */
+  readonly buckets: Omit<GcpBucketsProps, Shared>;
+  /** @default - the google provider's region */
+  readonly region?: string;
+  /** @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /**
  * The data layer on GCP: Cloud SQL for PostgreSQL, Firestore (MongoDB compatibility) as
  * the document store, Memorystore for Redis, and Cloud Storage buckets, each present
- * when the spec turns it on. Workloads reach the databases with their Google service
+ * when its props are given. Workloads reach the databases with their Google service
  * accounts (the platform target grants them); only Redis has a credential, its AUTH
- * string in Secret Manager.
+ * string in Secret Manager. Each store is a construct of its own, usable alone.
  */
-export class GcpDataLayer extends Construct implements IDataLayer {
+export class GcpDataLayer extends Construct implements IGcpDataLayer {
   readonly stores: DataStoreConnection[];
   readonly buckets: BucketRef[];
   readonly objectStore: ObjectStoreAccess = { api: "gcs" };
@@ -36,34 +57,28 @@ export class GcpDataLayer extends Construct implements IDataLayer {
   readonly redis?: GcpRedis;
   readonly documents?: GcpDocuments;
   readonly storage: GcpBuckets;
-  /** Secret Manager ids of the stores' credentials: all the data-credentials store may read. */
   readonly credentialSecrets: string[];
+  readonly postgresInstanceName?: string;
+  readonly documentsDatabaseName?: string;
 
   constructor(scope: Construct, id: string, props: GcpDataLayerProps) {
     super(scope, id);
     setComponent(this, "data");
-    const { spec, naming, project, network, keys } = props;
-    const region = network.region;
-    const common = { spec, naming, project, keys };
+    const shared = {
+      naming: namingOf(this, props.naming),
+      project: resolveProject(this, props.project),
+      region: resolveRegion(this, "google", props.region),
+    };
 
-    this.postgres = spec.data.postgres ? new GcpPostgres(this, "Postgres", { ...common, network }) : undefined;
-    this.documents = spec.data.documents ? new GcpDocuments(this, "Documents", { ...common, region }) : undefined;
-    this.redis = spec.data.redis ? new GcpRedis(this, "Redis", { ...common, network }) : undefined;
-    this.storage = new GcpBuckets(this, "Buckets", { spec, project, region, keys });
+    this.postgres = props.postgres ? new GcpPostgres(this, "Postgres", { ...props.postgres, ...shared }) : undefined;
+    this.documents = props.documents ? new GcpDocuments(this, "Documents", { ...props.documents, ...shared }) : undefined;
+    this.redis = props.redis ? new GcpRedis(this, "Redis", { ...props.redis, ...shared }) : undefined;
+    this.storage = new GcpBuckets(this, "Buckets", { ...props.buckets, ...shared });
 
     this.stores = [this.postgres, this.documents, this.redis].flatMap((s) => (s ? [s.connection] : []));
     this.buckets = this.storage.refs;
     this.credentialSecrets = this.stores.flatMap((s) => (s.credentials ? [s.credentials.remoteKey] : []));
-
-    const output = (name: string, value: string, description: string) =>
-      new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
-    if (this.postgres) {
-      output("postgres_instance", this.postgres.instance.name, "The Cloud SQL instance: restore backups and clone to a point in time from it.");
-      output("postgres_connection_name", this.postgres.instance.connectionName, "project:region:instance, for the Cloud SQL Auth Proxy and connectors.");
-      output("postgres_private_ip", this.postgres.instance.privateIpAddress, "The instance's private IP (no public IP exists).");
-    }
-    if (this.redis) output("redis_host", this.redis.instance.host, "Memorystore's private IP (TLS, AUTH string in Secret Manager).");
-    if (this.documents) output("documents_host", this.documents.connection.host, "Firestore's MongoDB-compatible endpoint.");
-    for (const bucket of this.buckets) output(`bucket_${bucket.purpose.replace(/-/g, "_")}`, bucket.name, `The ${bucket.purpose} bucket.`);
+    this.postgresInstanceName = this.postgres?.instanceName;
+    this.documentsDatabaseName = this.documents?.databaseName;
   }
 }

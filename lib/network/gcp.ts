@@ -9,20 +9,87 @@ import { LoggingProjectExclusion } from "@cdktf/provider-google/lib/logging-proj
 import { LoggingProjectSink } from "@cdktf/provider-google/lib/logging-project-sink";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { ServiceNetworkingConnection } from "@cdktf/provider-google/lib/service-networking-connection";
+import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { parseIpv4Cidr } from "../core/cidr";
-import type { DeploymentSpec } from "../config/spec";
-import type { Naming } from "../core/naming";
+import { aligned, isNetworkAligned, parseIpv4Cidr } from "../core/cidr";
+import { namingOf, type Naming } from "../core/naming";
+import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
+import { resolveProject } from "./gcp-context";
 import type { INetwork } from "./network";
 import { gcpPlan } from "./plan";
 
+/**
+ * What a managed database (Cloud SQL, Memorystore) takes from a VPC: the network and the
+ * range allocated to its private service access, by name.
+ */
+export interface IGcpPrivateServiceNetwork {
+  /** The VPC's id, `projects/<project>/global/networks/<name>` (the google provider takes it wherever a network is named). */
+  readonly networkId: string;
+  /** The name of the range (a global address, purpose VPC_PEERING) private service access allocates addresses from. */
+  readonly privateServiceRangeName: string;
+  /**
+   * The private service access peering: a database attaching to the network waits for it.
+   * @default - nothing to wait for (the peering exists)
+   */
+  readonly privateServiceAccess?: ITerraformDependable;
+}
+
+/**
+ * A GCP network as the rest of the kit uses it: ids and names only, so the kit's own
+ * GcpNetwork and an existing VPC (GcpNetwork.fromNetworkAttributes) fit alike.
+ */
+export interface IGcpNetwork extends INetwork, IGcpPrivateServiceNetwork {
+  /** The regional subnet GKE's nodes use (its id). */
+  readonly nodesSubnetId: string;
+  /** The nodes subnet's secondary range for pods. */
+  readonly podsRangeName: string;
+  /** The nodes subnet's secondary range for Services. */
+  readonly servicesRangeName: string;
+  /** The private service access range's CIDR, where Cloud SQL and Memorystore answer: tenant pods may reach it. */
+  readonly privateServiceCidr: string;
+}
+
+/** An existing VPC's ids and ranges, for GcpNetwork.fromNetworkAttributes. */
+export interface GcpNetworkAttributes {
+  readonly networkId: string;
+  /** The VPC's address range: the GKE control plane allowlist admits it. */
+  readonly cidr: string;
+  readonly nodesSubnetId: string;
+  /** @default "pods" */
+  readonly podsRangeName?: string;
+  /** @default "services" */
+  readonly servicesRangeName?: string;
+  readonly privateServiceRangeName: string;
+  readonly privateServiceCidr: string;
+  /** @default - nothing to wait for */
+  readonly privateServiceAccess?: ITerraformDependable;
+  /** @default [] (GKE picks the region's zones) */
+  readonly zones?: readonly string[];
+  /** @default [] */
+  readonly peerCidrs?: readonly string[];
+}
+
 export interface GcpNetworkProps {
-  readonly spec: DeploymentSpec;
-  readonly naming: Naming;
-  readonly region: string;
-  /** The project the network lives in. */
-  readonly project: string;
+  /**
+   * The VPC's address range, /24 or larger: the nodes subnet, its pods and services
+   * ranges, the private service access range and the GKE control plane's /28 are carved
+   * from it (gcpPlan).
+   * @default GcpNetwork.DEFAULT_CIDR
+   */
+  readonly cidr?: string;
+  /** Zone names GKE spreads nodes over, in the region. @default [] - GKE picks the region's zones */
+  readonly zones?: readonly string[];
+  /** Ranges of site-to-site peers, admitted to the GKE control plane. @default [] */
+  readonly peerCidrs?: readonly string[];
+  /** Days the dedicated log bucket keeps the VPC flow logs, 1-3650. @default 365 */
+  readonly flowLogRetentionDays?: number;
+  /** @default - the google provider's region */
+  readonly region?: string;
+  /** @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
+  /** @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
 }
 
 /** Ranges Google's load balancer health checks come from. */
@@ -30,18 +97,41 @@ const HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
 
 /**
  * A custom-mode VPC with one regional subnet for nodes (secondary ranges for pods and
- * services), Private Google Access, flow logs kept in their own log bucket for the
- * spec's retention, Cloud NAT for egress, a private service access range for managed
- * databases, and a firewall that denies ingress except from inside the network and
- * from Google's health checkers.
+ * services), Private Google Access, flow logs kept in their own log bucket for
+ * `flowLogRetentionDays`, Cloud NAT for egress, a private service access range for
+ * managed databases, and a firewall that denies ingress except from inside the network
+ * and from Google's health checkers.
  */
-export class GcpNetwork extends Construct implements INetwork {
+export class GcpNetwork extends Construct implements IGcpNetwork {
+  static readonly DEFAULT_CIDR = "10.0.0.0/16";
+  static readonly DEFAULT_FLOW_LOG_RETENTION_DAYS = 365;
+
+  /** An existing VPC, for the constructs that take an IGcpNetwork. */
+  static fromNetworkAttributes(attrs: GcpNetworkAttributes): IGcpNetwork {
+    return {
+      networkId: attrs.networkId,
+      cidr: attrs.cidr,
+      nodesSubnetId: attrs.nodesSubnetId,
+      podsRangeName: attrs.podsRangeName ?? "pods",
+      servicesRangeName: attrs.servicesRangeName ?? "services",
+      privateServiceRangeName: attrs.privateServiceRangeName,
+      privateServiceCidr: attrs.privateServiceCidr,
+      privateServiceAccess: attrs.privateServiceAccess,
+      zones: attrs.zones ?? [],
+      peerCidrs: attrs.peerCidrs ?? [],
+    };
+  }
+
   readonly network: ComputeNetwork;
   readonly subnet: ComputeSubnetwork;
   readonly cidr: string;
   readonly zones: readonly string[];
   readonly peerCidrs: readonly string[];
   readonly region: string;
+  readonly project: string;
+  readonly flowLogRetentionDays: number;
+  readonly networkId: string;
+  readonly nodesSubnetId: string;
   /** Secondary range names for GKE's `ip_allocation_policy`. */
   readonly podsRangeName = "pods";
   readonly servicesRangeName = "services";
@@ -49,19 +139,24 @@ export class GcpNetwork extends Construct implements INetwork {
   readonly privateServiceAccess: ServiceNetworkingConnection;
   /** The range allocated to that peering: Cloud SQL and Memorystore take their addresses from it by name. */
   readonly privateServiceRange: ComputeGlobalAddress;
+  readonly privateServiceRangeName: string;
+  readonly privateServiceCidr: string;
   /** The project APIs enabled here (compute among them): what needs their service agents waits on these. */
   readonly apis: ProjectService[];
 
-  constructor(scope: Construct, id: string, props: GcpNetworkProps) {
+  constructor(scope: Construct, id: string, props: GcpNetworkProps = {}) {
     super(scope, id);
+    this.cidr = props.cidr ?? GcpNetwork.DEFAULT_CIDR;
+    this.flowLogRetentionDays = props.flowLogRetentionDays ?? GcpNetwork.DEFAULT_FLOW_LOG_RETENTION_DAYS;
+    validate(this, this.cidr, this.flowLogRetentionDays);
     setComponent(this, "network");
-    const { spec, naming, project } = props;
-    const net = spec.network;
-    this.region = props.region;
-    this.cidr = net.cidr;
-    this.zones = net.zones;
-    this.peerCidrs = net.peers.flatMap((p) => p.cidrs);
-    const plan = gcpPlan(net.cidr);
+    const naming = namingOf(this, props.naming);
+    const project = (this.project = resolveProject(this, props.project));
+    this.region = resolveRegion(this, "google", props.region);
+    this.zones = props.zones ?? [];
+    this.peerCidrs = props.peerCidrs ?? [];
+    const plan = gcpPlan(this.cidr);
+    this.privateServiceCidr = plan.privateServices;
 
     this.apis = ["compute", "servicenetworking", "dns", "logging"].map(
       (api) => new ProjectService(this, `Api-${api}`, { project, service: `${api}.googleapis.com`, disableOnDestroy: false }),
@@ -121,8 +216,11 @@ export class GcpNetwork extends Construct implements INetwork {
       deletionPolicy: "ABANDON",
     });
 
+    this.networkId = this.network.id;
+    this.nodesSubnetId = this.subnet.id;
+    this.privateServiceRangeName = this.privateServiceRange.name;
     this.firewall(naming, project, [plan.nodes, plan.pods]);
-    this.flowLogBucket(naming, project, net.flowLogRetentionDays);
+    this.flowLogBucket(naming, project, this.flowLogRetentionDays);
   }
 
   private firewall(naming: Naming, project: string, internal: string[]) {
@@ -163,8 +261,8 @@ export class GcpNetwork extends Construct implements INetwork {
   }
 
   /**
-   * Flow logs land in _Default (30 days): a dedicated bucket keeps them for the spec's
-   * retention, and an exclusion on the _Default sink stops paying for them twice.
+   * Flow logs land in _Default (30 days): a dedicated bucket keeps them for
+   * `flowLogRetentionDays`, and an exclusion on the _Default sink stops paying for them twice.
    */
   private flowLogBucket(naming: Naming, project: string, retentionDays: number) {
     const bucket = new LoggingProjectBucketConfig(this, "FlowLogBucket", {
@@ -189,5 +287,16 @@ export class GcpNetwork extends Construct implements INetwork {
       filter,
       dependsOn: [sink],
     });
+  }
+}
+
+function validate(network: GcpNetwork, cidr: string, retentionDays: number): void {
+  const label = `GcpNetwork ${network.node.path}`;
+  // The address plan splits the range at synth: it must be a literal.
+  const block = Token.isUnresolved(cidr) ? undefined : parseIpv4Cidr(cidr);
+  if (!block || block.prefix > 24) throw new Error(`${label}: cidr must be an IPv4 range of /24 or larger, such as 10.0.0.0/16 (got ${JSON.stringify(cidr)})`);
+  if (!isNetworkAligned(block)) throw new Error(`${label}: cidr ${cidr} has host bits set; use ${aligned(block)}`);
+  if (!Token.isUnresolved(retentionDays) && !(Number.isInteger(retentionDays) && retentionDays >= 1 && retentionDays <= 3650)) {
+    throw new Error(`${label}: flowLogRetentionDays must be a whole number of days from 1 to 3650 (got ${retentionDays})`);
   }
 }

@@ -241,12 +241,12 @@ describe("GkeCluster", () => {
     });
   });
 
-  test("flat outputs name the cluster, its endpoint, its location and the workload pool", () => {
+  test("outputs named after the construct: the cluster, its endpoint, its location and the workload pool", () => {
     expect(infra.json.output).toMatchObject({
       cluster_name: { value: infra.ref(cluster, "name") },
       cluster_endpoint: { value: infra.ref(cluster, "endpoint") },
       cluster_location: { value: infra.ref(cluster, "location") },
-      workload_pool: { value: infra.ref(cluster, "workload_identity_config[0].workload_pool") },
+      cluster_workload_pool: { value: infra.ref(cluster, "workload_identity_config[0].workload_pool") },
     });
   });
 

@@ -364,15 +364,15 @@ describe("GcpDataLayer", () => {
     expect(layer.buckets).toEqual(["metrics", "logs", "config", "backups"].map((purpose) => ({ purpose, name: `acme-${purpose}-${HASH}` })));
   });
 
-  test("flat outputs for operators: the instance, its connection name and IP, Redis' host, the document endpoint and the buckets", () => {
+  test("outputs for operators, named after each store: the instance, its connection name and IP, Redis' host, the document endpoint and the buckets", () => {
     const outputs = infra.json.output;
     const instance = infra.resource("google_sql_database_instance");
-    expect(outputs.postgres_instance.value).toBe(infra.ref(instance, "name"));
-    expect(outputs.postgres_connection_name.value).toBe(infra.ref(instance, "connection_name"));
-    expect(outputs.postgres_private_ip.value).toBe(infra.ref(instance, "private_ip_address"));
-    expect(outputs.redis_host.value).toBe(infra.ref(infra.resource("google_redis_instance"), "host"));
-    expect(outputs.documents_host.value).toBe(`${infra.ref(infra.resource("google_firestore_database"), "uid")}.europe-west4.firestore.goog`);
-    expect(outputs.bucket_backups.value).toBe(`acme-backups-${HASH}`);
+    expect(outputs.data_postgres_instance.value).toBe(infra.ref(instance, "name"));
+    expect(outputs.data_postgres_connection_name.value).toBe(infra.ref(instance, "connection_name"));
+    expect(outputs.data_postgres_private_ip.value).toBe(infra.ref(instance, "private_ip_address"));
+    expect(outputs.data_redis_host.value).toBe(infra.ref(infra.resource("google_redis_instance"), "host"));
+    expect(outputs.data_documents_host.value).toBe(`${infra.ref(infra.resource("google_firestore_database"), "uid")}.europe-west4.firestore.goog`);
+    expect(outputs.data_buckets_backups.value).toBe(`acme-backups-${HASH}`);
   });
 });
 

@@ -1,32 +1,52 @@
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
-import type { DnsManagedZone } from "@cdktf/provider-google/lib/dns-managed-zone";
 import { DnsManagedZoneIamMember } from "@cdktf/provider-google/lib/dns-managed-zone-iam-member";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { SqlUser } from "@cdktf/provider-google/lib/sql-user";
 import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { GkeCluster } from "../../cluster/gke";
-import type { DeploymentSpec } from "../../config/spec";
+import type { IGkeCluster } from "../../cluster/gke";
 import { clusterSecretPrefix } from "../../config/validate-cluster";
+import { namingOf, type Naming } from "../../core/naming";
 import type { BucketRef } from "../../data/data";
-import type { GcpDataLayer } from "../../data/gcp";
+import type { IGcpDataLayer } from "../../data/gcp";
+import { resolveProject } from "../../network/gcp-context";
 import { platformLabels } from "../namespaces";
-import { gcpPlan } from "../../network/plan";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "../target";
 
 export interface GcpPlatformTargetProps {
-  readonly spec: DeploymentSpec;
-  readonly cluster: GkeCluster;
-  /** The project holding the deployment's secrets (the platform stack's). */
-  readonly project: string;
-  /** The public zone cert-manager answers ACME DNS-01 challenges in. @default none: no ACME solver */
-  readonly publicZone?: DnsManagedZone;
-  /** The infra stack's data stores and buckets, which tenants' workloads are granted. @default none: no data layer */
-  readonly data?: GcpDataLayer;
+  /** The GKE cluster: its project, location, Workload Identity pool and disk key. */
+  readonly cluster: IGkeCluster;
+  /** The public zone (its name) cert-manager answers ACME DNS-01 challenges in. @default - none: no ACME solver */
+  readonly publicZoneName?: string;
+  /** The data stores and buckets, which tenants' workloads are granted. @default - none: no data layer */
+  readonly data?: IGcpDataLayer;
+  /**
+   * The private service access range (Cloud SQL, Memorystore): tenant pods may reach it.
+   * @default - none: tenants reach no private service range
+   */
+  readonly privateServiceCidr?: string;
+  /** GKE Gateway is the ingress: its Google front ends may reach tenant pods. @default true */
+  readonly gkeGateway?: boolean;
+  /** The project holding the deployment's secrets. @default - the google provider's project (read at plan time when the provider sets none) */
+  readonly project?: string;
+  /** Names the add-ons' Google service accounts and the secrets they may read. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+}
+
+/** A Google service account that a Kubernetes service account acts as through Workload Identity. */
+export interface GkeWorkloadIdentity {
+  /** Grant it roles on what the workload needs. */
+  readonly serviceAccount: ServiceAccount;
+  /** The annotation that binds the Kubernetes service account to it. */
+  readonly identity: WorkloadIdentity;
+  /** The Workload Identity binding: the workload waits for it. */
+  readonly grants: ITerraformDependable[];
 }
 
 /** Google's front ends and health checkers: where GKE Gateway load balancers reach pods from. */
@@ -37,12 +57,13 @@ const GOOGLE_FRONT_ENDS = ["35.191.0.0/16", "130.211.0.0/22"];
  * Identity: External Secrets reads only the deployment's own Secret Manager secrets (an
  * IAM condition on the name prefix), cert-manager writes only the public zone's records.
  * Tenants' workloads get their own Google service account for the data layer, and a
- * separate store reads the data stores' credential secrets for them. The gateway's Service gets an internal passthrough load balancer. Persistent volumes
- * default to a StorageClass whose disks are encrypted with the deployment's disk key.
+ * separate store reads the data stores' credential secrets for them. The gateway's
+ * Service gets an internal passthrough load balancer. Persistent volumes default to a
+ * StorageClass whose disks are encrypted with the cluster's disk key.
  * GKE ships its metrics API, so metrics-server is not installed.
  */
 export class GcpPlatformTarget extends Construct implements IPlatformTarget {
-  readonly cluster: GkeCluster;
+  readonly cluster: IGkeCluster;
   readonly gatewayService: GatewayService = {
     type: "LoadBalancer",
     annotations: { "networking.gke.io/load-balancer-type": "Internal" },
@@ -52,23 +73,22 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
-  readonly data?: GcpDataLayer;
-  private readonly spec: DeploymentSpec;
-  private readonly project: string;
-  private readonly region: string;
+  readonly data?: IGcpDataLayer;
+  readonly gkeGateway: boolean;
+  readonly project: string;
+  private readonly naming: Naming;
   private readonly projectNumber: string;
-  private readonly publicZone?: DnsManagedZone;
+  private readonly publicZoneName?: string;
   private readonly secretManagerApi: ProjectService;
 
   constructor(scope: Construct, id: string, props: GcpPlatformTargetProps) {
     super(scope, id);
-    const { spec, cluster, project } = props;
-    if (spec.target.cloud !== "gcp") throw new Error(`GcpPlatformTarget needs a gcp target, got ${spec.target.cloud}`);
-    this.spec = spec;
+    const { cluster } = props;
+    this.gkeGateway = props.gkeGateway ?? true;
+    this.naming = namingOf(this, props.naming);
+    const project = (this.project = resolveProject(this, props.project));
     this.cluster = cluster;
-    this.project = project;
-    this.region = spec.target.region;
-    this.publicZone = props.publicZone;
+    this.publicZoneName = props.publicZoneName;
     this.data = props.data;
     this.projectNumber = new DataGoogleProject(this, "Project", { projectId: project }).number;
     this.secretManagerApi = new ProjectService(this, "Api-secretmanager", { project, service: "secretmanager.googleapis.com", disableOnDestroy: false });
@@ -76,10 +96,10 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
     // ends. Internal classes proxy from a proxy-only subnet, which the network does not
     // create: whoever adds one adds its range here. The VPC itself is not admitted: the
     // pods' range lies inside it.
-    this.loadBalancerSources = spec.platform.ingress === "gke-gateway" ? [...GOOGLE_FRONT_ENDS] : [];
-    // Cloud SQL and Memorystore answer from the private service access range.
+    this.loadBalancerSources = this.gkeGateway ? [...GOOGLE_FRONT_ENDS] : [];
     this.tenantEgress = [
-      { cidr: gcpPlan(spec.network.cidr).privateServices },
+      // Cloud SQL and Memorystore answer from the private service access range.
+      ...(props.privateServiceCidr ? [{ cidr: props.privateServiceCidr }] : []),
       // GKE's metadata server, which exchanges pods' tokens for their Google service account's
       // (Workload Identity); Dataplane V2 applies NetworkPolicies to it.
       { cidr: "169.254.169.252/32", ports: [{ port: 988, protocol: "TCP" as const }] },
@@ -90,7 +110,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
     new StorageClassV1(this, "EncryptedStorageClass", {
       metadata: {
         name: cluster.storageClass,
-        labels: platformLabels(spec.name, "storage"),
+        labels: platformLabels(this.naming.deployment, "storage"),
         annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
       },
       storageProvisioner: "pd.csi.storage.gke.io",
@@ -104,17 +124,18 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
   /**
    * Secret Manager through the controller's own Workload Identity (no `auth` in the
    * store: the controller's annotated service account is ambient). The accessor role is
-   * conditioned on the deployment's secret name prefix, the one the spec enforces.
+   * conditioned on the deployment's secret name prefix, `<deployment>-`.
    */
   secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
-    const workload = this.cluster.bindServiceAccount(scope, sa);
-    const prefix = clusterSecretPrefix("gcp", this.spec.name);
+    const workload = this.bindServiceAccount(scope, sa);
+    const deployment = this.naming.deployment;
+    const prefix = clusterSecretPrefix("gcp", deployment);
     const access = new ProjectIamMember(scope, "SecretAccessor", {
       project: this.project,
       role: "roles/secretmanager.secretAccessor",
       member: workload.serviceAccount.member,
       condition: {
-        title: `${this.spec.name} secrets only`,
+        title: `${deployment} secrets only`,
         description: `Secrets whose names start with ${prefix}`,
         expression: `resource.name.startsWith("projects/${this.projectNumber}/secrets/${prefix}")`,
       },
@@ -128,19 +149,19 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
 
   /** Cloud DNS on the public zone, with dns.admin on that zone alone. */
   dns01Solver(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
-    const zone = this.publicZone;
+    const zone = this.publicZoneName;
     if (!zone) return undefined;
-    const workload = this.cluster.bindServiceAccount(scope, sa);
+    const workload = this.bindServiceAccount(scope, sa);
     const access = new DnsManagedZoneIamMember(scope, "DnsZoneAdmin", {
       project: this.project,
-      managedZone: zone.name,
+      managedZone: zone,
       role: "roles/dns.admin",
       member: workload.serviceAccount.member,
     });
     return {
       identity: workload.identity,
       grants: [...workload.grants, access],
-      config: { cloudDNS: { project: this.project, hostedZoneName: zone.name } },
+      config: { cloudDNS: { project: this.project, hostedZoneName: zone } },
     };
   }
 
@@ -153,7 +174,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
   dataCredentialsStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
     const secrets = this.data?.credentialSecrets ?? [];
     if (secrets.length === 0) return undefined;
-    const workload = this.cluster.bindServiceAccount(scope, sa);
+    const workload = this.bindServiceAccount(scope, sa);
     const access = secrets.map(
       (secretId) =>
         new SecretManagerSecretIamMember(scope, `DataSecretAccessor-${secretId}`, {
@@ -173,7 +194,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
             workloadIdentity: {
               serviceAccountRef: { name: sa.name, namespace: sa.namespace },
               clusterProjectID: this.project,
-              clusterLocation: this.region,
+              clusterLocation: this.cluster.location,
               clusterName: this.cluster.name,
             },
           },
@@ -189,14 +210,13 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
    * store, datastore.user on that database alone.
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
-    const workload = this.cluster.bindServiceAccount(scope, sa);
+    const workload = this.bindServiceAccount(scope, sa);
     const member = workload.serviceAccount.member;
     const grants: ITerraformDependable[] = buckets.map(
       (b) => new StorageBucketIamMember(scope, `BucketAccess-${b.purpose}`, { bucket: b.name, role: "roles/storage.objectAdmin", member }),
     );
-    const postgres = this.data?.postgres;
-    if (postgres) {
-      const instance = postgres.instanceName;
+    const instance = this.data?.postgresInstanceName;
+    if (instance) {
       const condition = {
         title: `${instance} only`,
         description: `The Cloud SQL instance ${instance}`,
@@ -217,7 +237,7 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
         }),
       );
     }
-    const documents = this.data?.documents;
+    const documents = this.data?.documentsDatabaseName;
     if (documents) {
       grants.push(
         new ProjectIamMember(scope, "Firestore", {
@@ -225,14 +245,40 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
           role: "roles/datastore.user",
           member,
           condition: {
-            title: `${documents.databaseName} only`,
-            description: `The Firestore database ${documents.databaseName}`,
-            expression: `resource.name == "projects/${this.project}/databases/${documents.databaseName}"`,
+            title: `${documents} only`,
+            description: `The Firestore database ${documents}`,
+            expression: `resource.name == "projects/${this.project}/databases/${documents}"`,
           },
         }),
       );
     }
-    const config: Record<string, string> = postgres ? { POSTGRES_USER: Fn.trimsuffix(workload.serviceAccount.email, ".gserviceaccount.com") } : {};
+    const config: Record<string, string> = instance ? { POSTGRES_USER: Fn.trimsuffix(workload.serviceAccount.email, ".gserviceaccount.com") } : {};
     return { identity: workload.identity, grants: [...workload.grants, ...grants], config };
+  }
+
+  /**
+   * A new Google service account that the Kubernetes service account `sa` acts as, for a
+   * workload in `scope` (in the platform stack). Grant it roles on what the workload
+   * needs; the returned identity annotates the Kubernetes service account.
+   */
+  private bindServiceAccount(scope: Construct, sa: ServiceAccountRef): GkeWorkloadIdentity {
+    const id = `${sa.namespace}-${sa.name}`;
+    const serviceAccount = new ServiceAccount(scope, `ServiceAccount-${id}`, {
+      accountId: this.naming.name(sa.namespace === sa.name ? sa.name : id, undefined, 30),
+      project: this.cluster.project,
+      displayName: `${this.cluster.name} ${sa.namespace}/${sa.name}`,
+      description: `Workload Identity of the Kubernetes service account ${sa.namespace}/${sa.name}`,
+    });
+    // The pool is the cluster's attribute, so the binding follows the cluster that creates it.
+    const binding = new ServiceAccountIamMember(scope, `WorkloadIdentityUser-${id}`, {
+      serviceAccountId: serviceAccount.name,
+      role: "roles/iam.workloadIdentityUser",
+      member: `serviceAccount:${this.cluster.workloadPool}[${sa.namespace}/${sa.name}]`,
+    });
+    return {
+      serviceAccount,
+      identity: { serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": serviceAccount.email }, podLabels: {} },
+      grants: [binding],
+    };
   }
 }
