@@ -3,10 +3,13 @@ import { ExistingCluster } from "../lib/cluster/existing";
 import { configureClusterProviders } from "../lib/cluster/providers";
 import type { DeploymentSpec } from "../lib/config/spec";
 import type { ByocStack } from "../lib/core/stack";
-import { specStack } from "./spec-stack";
 import { OnpremDataLayer } from "../lib/data/onprem";
+import { OnpremDataPlan } from "../lib/data/onprem-plan";
 import { Platform } from "../lib/platform/platform";
 import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
+import { existingClusterProps, isOnpremSpec, onpremDataPlanProps, onpremTargetProps } from "./onprem-props";
+import { platformProps } from "./platform-props";
+import { specStack } from "./spec-stack";
 
 /**
  * On-prem: the cluster and its network exist already, so there is no infra stack.
@@ -15,18 +18,24 @@ import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
  * cert-manager and External Secrets.
  */
 export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
+  if (!isOnpremSpec(spec)) throw new Error(`onpremStacks needs an onprem target, got ${spec.target.cloud}`);
   const platform = specStack(scope, spec, "platform");
-  const cluster = new ExistingCluster(spec);
+  const cluster = new ExistingCluster(existingClusterProps(spec));
   configureClusterProviders(platform, cluster.connection);
-  const target = new OnpremPlatformTarget(platform, "Target", { spec, cluster });
-  const addons = new Platform(platform, "Platform", { spec, target });
-  new OnpremDataLayer(platform, "Data", {
-    spec,
-    plan: target.data,
-    namespace: target.dataNamespace,
-    certManager: addons.certManager,
-    secrets: addons.secrets,
-    tenants: addons.tenants,
-  });
+  const data = new OnpremDataPlan(onpremDataPlanProps(spec));
+  const target = new OnpremPlatformTarget(platform, "Target", { ...onpremTargetProps(spec), cluster, data });
+  const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
+  // The target made the data namespace, having been given the plan.
+  if (target.dataNamespace) {
+    new OnpremDataLayer(platform, "Data", {
+      plan: data,
+      namespace: target.dataNamespace,
+      certManager: addons.certManager,
+      secrets: addons.secrets,
+      tenantNamespaces: addons.tenants.map((t) => t.namespace),
+      storageClass: cluster.storageClass,
+      highAvailability: spec.tier !== "small",
+    });
+  }
   return [platform];
 }

@@ -5,7 +5,7 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { Manifests } from "../core/helm";
 import { setComponent } from "../core/tags";
-import type { ExternalSecrets } from "../platform/external-secrets";
+import type { IExternalSecrets } from "../platform/external-secrets";
 import { platformLabels } from "../platform/namespaces";
 import { DATA_NAMESPACE, type ClientBundle } from "./onprem-plan";
 
@@ -63,11 +63,14 @@ export function generatedSecret(props: GeneratedSecretProps): Record<string, unk
 }
 
 export interface OnpremClientBundlesProps {
+  /** The deployment (labels). */
   readonly deployment: string;
+  /** The bundles to assemble (OnpremDataPlan's `bundles`). */
   readonly bundles: ClientBundle[];
-  readonly secrets: ExternalSecrets;
-  /** The namespace and the releases that create the bundles' sources. */
-  readonly dependsOn: ITerraformDependable[];
+  /** Runs the SecretStore and ExternalSecrets that assemble them. */
+  readonly secrets: IExternalSecrets;
+  /** The namespace and the releases that create the bundles' sources. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -88,13 +91,14 @@ export class OnpremClientBundles extends Construct {
     const name = OnpremClientBundles.SERVICE_ACCOUNT;
     const metadata = { name, namespace: DATA_NAMESPACE, labels };
     const sources = [...new Set(props.bundles.flatMap((b) => Object.values(b.keys).map((s) => s.secret)))].sort();
+    const dependsOn = props.dependsOn ?? [];
 
     // Never mounted in a pod: External Secrets requests short-lived tokens for it.
-    const account = new ServiceAccountV1(this, "ServiceAccount", { metadata, dependsOn: props.dependsOn });
+    const account = new ServiceAccountV1(this, "ServiceAccount", { metadata, dependsOn });
     const role = new RoleV1(this, "Role", {
       metadata,
       rule: [{ apiGroups: [""], resources: ["secrets"], resourceNames: sources, verbs: ["get"] }],
-      dependsOn: props.dependsOn,
+      dependsOn,
     });
     const binding = new RoleBindingV1(this, "RoleBinding", {
       metadata,
@@ -137,7 +141,7 @@ export class OnpremClientBundles extends Construct {
           },
         })),
       ],
-      dependsOn: [props.secrets.release, binding, ...props.dependsOn],
+      dependsOn: [props.secrets.release, binding, ...dependsOn],
     }).release;
   }
 }

@@ -29,10 +29,11 @@ export class OnpremMongoDb extends Construct {
   constructor(scope: Construct, id: string, props: OnpremStoreProps) {
     super(scope, id);
     setComponent(this, "data");
-    const { plan, data } = props;
-    const docs = data.documents;
-    if (!docs || !plan.documentsSize) throw new Error("OnpremMongoDb needs data.documents");
+    const { plan } = props;
+    const docs = plan.documents;
+    if (!docs) throw new Error(`OnpremMongoDb ${id}: the plan has no document database (give OnpremDataPlan a documents prop)`);
     const name = ONPREM_DATA.mongodb;
+    const dependsOn = props.dependsOn ?? [];
 
     const operator = new HelmChart(this, "Operator", {
       chart: CHARTS.mongodbKubernetes,
@@ -46,7 +47,7 @@ export class OnpremMongoDb extends Construct {
           telemetry: { enabled: false, send: { enabled: false } },
         },
       },
-      dependsOn: props.dependsOn,
+      dependsOn,
     }).release;
 
     const claim = (claimName: string, size: string) => ({
@@ -62,17 +63,17 @@ export class OnpremMongoDb extends Construct {
         namespace: DATA_NAMESPACE,
         objects: [
           // Members are reached as <name>-<n>.<name>-svc...; clients seed from the Service.
-          serverCertificate({ deployment: props.deployment, store: name, dnsNames: [...domains.map((d) => `*.${d}`), ...domains], clientAuth: true }),
-          ...generatedSecret({ deployment: props.deployment, name: MONGODB_PASSWORD, keys: ["password"] }),
+          serverCertificate({ deployment: plan.deployment, store: name, dnsNames: [...domains.map((d) => `*.${d}`), ...domains], clientAuth: true }),
+          ...generatedSecret({ deployment: plan.deployment, name: MONGODB_PASSWORD, keys: ["password"] }),
           {
             apiVersion: "mongodbcommunity.mongodb.com/v1",
             kind: "MongoDBCommunity",
             metadata: {
               name,
               namespace: DATA_NAMESPACE,
-              labels: platformLabels(props.deployment, "data"),
+              labels: platformLabels(plan.deployment, "data"),
               // Uninstalling the release leaves the replica set while protection is on.
-              ...(data.protection ? { annotations: { "helm.sh/resource-policy": "keep" } } : {}),
+              ...(plan.protection ? { annotations: { "helm.sh/resource-policy": "keep" } } : {}),
             },
             spec: {
               type: "ReplicaSet",
@@ -99,7 +100,7 @@ export class OnpremMongoDb extends Construct {
                   template: {
                     spec: {
                       containers: [
-                        { name: "mongod", resources: { requests: plan.documentsSize, limits: plan.documentsSize } },
+                        { name: "mongod", resources: { requests: docs.size, limits: docs.size } },
                         { name: "mongodb-agent", resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } } },
                       ],
                     },
@@ -110,9 +111,9 @@ export class OnpremMongoDb extends Construct {
             },
           },
         ],
-        dependsOn: [operator, props.certManager.release, props.certManager.issuers, props.secrets.release, ...props.dependsOn],
+        dependsOn: [operator, props.certManager.release, props.certManager.issuers, props.secrets.release, ...dependsOn],
       }).release,
-      data.protection,
+      plan.protection,
     );
   }
 }

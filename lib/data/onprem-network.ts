@@ -2,19 +2,21 @@ import { NetworkPolicyV1, type NetworkPolicyV1Spec } from "@cdktf/provider-kuber
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { setComponent } from "../core/tags";
-import { platformLabels } from "../platform/namespaces";
-import { TENANT_LABEL, type Tenant } from "../platform/tenants";
+import { platformLabels, type INamespace } from "../platform/namespaces";
+import { TENANT_LABEL } from "../platform/tenants";
 import { DATA_NAMESPACE } from "./onprem-plan";
 
 export interface OnpremDataNetworkProps {
+  /** The deployment (labels). */
   readonly deployment: string;
   /** The ports tenants connect to: the stores' and the in-cluster object store's. */
   readonly storePorts: number[];
-  /** Operator webhooks the API server calls (its address is not known here). */
-  readonly webhookPorts: number[];
-  readonly tenants: Tenant[];
-  /** The `data` namespace. */
-  readonly dependsOn: ITerraformDependable[];
+  /** Operator webhooks the API server calls (its address is not known here). @default [] */
+  readonly webhookPorts?: number[];
+  /** Tenant namespaces: each gets egress to `data` on the store ports. @default [] */
+  readonly tenantNamespaces?: INamespace[];
+  /** The `data` namespace. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -30,15 +32,17 @@ export class OnpremDataNetwork extends Construct {
     super(scope, id);
     setComponent(this, "data");
     const labels = platformLabels(props.deployment, "data");
+    const webhookPorts = props.webhookPorts ?? [];
+    const dependsOn = props.dependsOn ?? [];
     const everyPod = { matchLabels: {} };
     const tcp = (ports: number[]) => ports.map((port) => ({ port: String(port), protocol: "TCP" }));
     const policy = (key: string, namespace: string, name: string, spec: NetworkPolicyV1Spec, dependsOn: ITerraformDependable[]) =>
       new NetworkPolicyV1(this, key, { metadata: { name, namespace, labels }, spec, dependsOn });
 
-    policy("DenyIngress", DATA_NAMESPACE, "default-deny-ingress", { podSelector: everyPod, policyTypes: ["Ingress"] }, props.dependsOn);
-    policy("AllowNamespace", DATA_NAMESPACE, "allow-same-namespace", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: everyPod }] }] }, props.dependsOn);
-    if (props.webhookPorts.length > 0) {
-      policy("AllowWebhooks", DATA_NAMESPACE, "allow-webhooks", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ ports: tcp(props.webhookPorts) }] }, props.dependsOn);
+    policy("DenyIngress", DATA_NAMESPACE, "default-deny-ingress", { podSelector: everyPod, policyTypes: ["Ingress"] }, dependsOn);
+    policy("AllowNamespace", DATA_NAMESPACE, "allow-same-namespace", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: everyPod }] }] }, dependsOn);
+    if (webhookPorts.length > 0) {
+      policy("AllowWebhooks", DATA_NAMESPACE, "allow-webhooks", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ ports: tcp(webhookPorts) }] }, dependsOn);
     }
     // An empty port list would allow every port: without stores in the cluster tenants get nothing.
     if (props.storePorts.length === 0) return;
@@ -51,20 +55,20 @@ export class OnpremDataNetwork extends Construct {
         policyTypes: ["Ingress"],
         ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } }], ports: tcp(props.storePorts) }],
       },
-      props.dependsOn,
+      dependsOn,
     );
 
-    for (const tenant of props.tenants) {
+    for (const tenant of props.tenantNamespaces ?? []) {
       policy(
-        `AllowToData-${tenant.namespace.name}`,
-        tenant.namespace.namespace.metadata.name,
+        `AllowToData-${tenant.name}`,
+        tenant.reference,
         "allow-to-data",
         {
           podSelector: everyPod,
           policyTypes: ["Egress"],
           egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": DATA_NAMESPACE } } }], ports: tcp(props.storePorts) }],
         },
-        [tenant.namespace.ready],
+        [tenant.ready],
       );
     }
   }

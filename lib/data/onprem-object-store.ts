@@ -1,6 +1,7 @@
-import { TerraformOutput, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
+import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "../platform/charts";
@@ -9,10 +10,10 @@ import { generatedSecret } from "./onprem-credentials";
 import { DATA_NAMESPACE, OBJECT_STORE_KEYS, OBJECT_STORE_IDENTITIES, ONPREM_DATA, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
 import { serverCertificate, serviceNames } from "./onprem-tls";
 
-/** A key in a Secret of `data`, as barman-cloud's ObjectStore references credentials. */
 /** The in-cluster object store's volume: room for the buckets and a month of database backups at the large tier. */
 const OBJECT_STORE_VOLUME = "1Ti";
 
+/** A key in a Secret of `data`, as barman-cloud's ObjectStore references credentials. */
 export interface SecretKeyRef {
   readonly name: string;
   readonly key: string;
@@ -28,12 +29,12 @@ export interface BackupTarget {
   readonly ready: ITerraformDependable[];
 }
 
-
 /**
- * S3-compatible object storage for the buckets and PostgreSQL's backups. With the
- * spec's `data.objectStore`, its access keys are synced from the platform's secret store
- * and the buckets must exist there (this kit holds no credential that could create
- * them; their names are the `object_store_buckets` output). Without it, SeaweedFS runs
+ * S3-compatible object storage for the buckets and PostgreSQL's backups. With an
+ * external store (the plan's `objectStore`), its access keys are synced from the
+ * platform's secret store and the buckets must exist there (this kit holds no
+ * credential that could create them; their names are the `buckets` output, e.g.
+ * `data_object_store_buckets`). Without it, SeaweedFS runs
  * in the cluster (one all-in-one pod): S3 over HTTPS only, with a certificate from the
  * internal CA, two S3 identities generated in the cluster (the product's, limited to
  * its buckets: all but logs, metrics and, with PostgreSQL, backups; and PostgreSQL's
@@ -49,19 +50,21 @@ export class OnpremObjectStore extends Construct {
   constructor(scope: Construct, id: string, props: OnpremStoreProps) {
     super(scope, id);
     setComponent(this, "data");
-    const { plan, data } = props;
+    const { plan } = props;
+    const dependsOn = props.dependsOn ?? [];
     const buckets = new Map(plan.buckets.map((b) => [b.purpose, b.name]));
-    // The database's backups go to the backup bucket even when the spec does not list it.
-    if (data.postgres) buckets.set("backups", plan.backupBucket);
+    // The database's backups go to the backup bucket even when the plan does not list it.
+    if (plan.postgres) buckets.set("backups", plan.backupBucket);
 
-    if (data.objectStore) {
+    const external = plan.externalObjectStore;
+    if (external) {
       const credentials = props.secrets.sync(this, "Credentials", {
         namespace: DATA_NAMESPACE,
         name: OBJECT_STORE_KEYS,
-        remoteKey: data.objectStore.credentials.secretRef,
+        remoteKey: external.credentialsSecret,
         properties: { accessKeyId: "accessKeyId", secretAccessKey: "secretAccessKey" },
-        template: { data: { region: data.objectStore.region } },
-        dependsOn: props.dependsOn,
+        template: { data: { region: plan.objectStore.region } },
+        dependsOn,
       });
       const key = (k: string) => ({ name: OBJECT_STORE_KEYS, key: k });
       this.backups = {
@@ -69,10 +72,10 @@ export class OnpremObjectStore extends Construct {
         s3Credentials: { accessKeyId: key("accessKeyId"), secretAccessKey: key("secretAccessKey"), region: key("region") },
         ready: [credentials],
       };
-      new TerraformOutput(this, "Buckets", {
+      constructOutput(this, "buckets", {
         value: [...buckets.values()],
-        description: "Buckets the external object store must hold (versioned, with lifecycle rules for the spec's retention) before the first apply",
-      }).overrideLogicalId("object_store_buckets");
+        description: "Buckets the external object store must hold (versioned, with lifecycle rules for the retention days) before the first apply",
+      });
       return;
     }
 
@@ -80,19 +83,19 @@ export class OnpremObjectStore extends Construct {
     const tls = tlsSecret(ONPREM_DATA.seaweedfs);
     // With PostgreSQL, the backup bucket is the database's: the product cannot touch its backups.
     const product = [...buckets]
-      .filter(([purpose]) => !PLATFORM_BUCKETS.includes(purpose) && !(data.postgres && purpose === "backups"))
+      .filter(([purpose]) => !PLATFORM_BUCKETS.includes(purpose) && !(plan.postgres && purpose === "backups"))
       .map(([, name]) => name);
     const prerequisites = new Manifests(this, "Prerequisites", {
       name: "seaweedfs-prerequisites",
       namespace: DATA_NAMESPACE,
       objects: [
-        serverCertificate({ deployment: props.deployment, store: ONPREM_DATA.seaweedfs, dnsNames: serviceNames(service) }),
+        serverCertificate({ deployment: plan.deployment, store: ONPREM_DATA.seaweedfs, dnsNames: serviceNames(service) }),
         ...generatedSecret({
-          deployment: props.deployment,
+          deployment: plan.deployment,
           name: OBJECT_STORE_IDENTITIES,
           keys: ["accessKeyId", "secretAccessKey", "backupAccessKeyId", "backupSecretAccessKey"],
           template: {
-            seaweedfs_s3_config: s3Identities(product, data.postgres ? plan.backupBucket : undefined),
+            seaweedfs_s3_config: s3Identities(product, plan.postgres ? plan.backupBucket : undefined),
             accessKeyId: "{{ .accessKeyId }}",
             secretAccessKey: "{{ .secretAccessKey }}",
             backupAccessKeyId: "{{ .backupAccessKeyId }}",
@@ -100,9 +103,9 @@ export class OnpremObjectStore extends Construct {
           },
         }),
       ],
-      dependsOn: [props.certManager.release, props.certManager.issuers, props.secrets.release, ...props.dependsOn],
+      dependsOn: [props.certManager.release, props.certManager.issuers, props.secrets.release, ...dependsOn],
     }).release;
-    protect(prerequisites, data.protection);
+    protect(prerequisites, plan.protection);
 
     const runAs = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } };
     const container = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true };
@@ -124,7 +127,7 @@ export class OnpremObjectStore extends Construct {
               enabled: true,
               enableAuth: true,
               existingConfigSecret: OBJECT_STORE_IDENTITIES,
-              createBuckets: [...buckets].map(([purpose, name]) => ({ name, versioning: "Enabled", ...ttl(data.retentionDays[purpose]) })),
+              createBuckets: [...buckets].map(([purpose, name]) => ({ name, versioning: "Enabled", ...ttl(plan.retentionDays[purpose]) })),
             },
             // With a certificate and no separate HTTPS port, the S3 port serves HTTPS only.
             extraArgs: ["-s3.cert.file=/tls/tls.crt", "-s3.key.file=/tls/tls.key", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
@@ -136,15 +139,15 @@ export class OnpremObjectStore extends Construct {
               size: OBJECT_STORE_VOLUME,
               ...(props.storageClass ? { storageClass: props.storageClass } : {}),
               // Uninstalling the release leaves the volume while protection is on.
-              annotations: data.protection ? { "helm.sh/resource-policy": "keep" } : {},
+              annotations: plan.protection ? { "helm.sh/resource-policy": "keep" } : {},
             },
             podSecurityContext: { enabled: true, ...runAs },
             containerSecurityContext: { enabled: true, ...container },
           },
         },
-        dependsOn: [prerequisites, ...props.dependsOn],
+        dependsOn: [prerequisites, ...dependsOn],
       }).release,
-      data.protection,
+      plan.protection,
     );
     this.backups = {
       endpointURL: plan.objectStore.endpoint,

@@ -1,22 +1,81 @@
 import type { ITerraformDependable } from "cdktf";
-import type { DataSpec, DeploymentSpec } from "../config/spec";
-import type { CertManager } from "../platform/cert-manager";
-import type { ExternalSecrets } from "../platform/external-secrets";
+import { TIERS } from "../config/tiers";
+import { ByocStack } from "../core/stack";
+import type { ICertManager } from "../platform/cert-manager";
+import type { IExternalSecrets } from "../platform/external-secrets";
 import type { BucketRef, DataStoreConnection, DataStoreKind, IDataLayer, ObjectStoreAccess } from "./data";
 
 /** What every in-cluster store takes. */
 export interface OnpremStoreProps {
-  readonly deployment: string;
-  readonly data: DataSpec;
+  /** The data layer the store belongs to: its names, sizes and protection. */
   readonly plan: OnpremDataPlan;
-  /** @default the cluster's default storage class */
+  /** @default - the cluster's default StorageClass */
   readonly storageClass?: string;
-  /** Issues the store's server certificate. */
-  readonly certManager: CertManager;
+  /** Issues the store's server certificate from the internal CA. */
+  readonly certManager: ICertManager;
   /** Generates the store's passwords in the cluster. */
-  readonly secrets: ExternalSecrets;
-  /** The namespace. */
-  readonly dependsOn: ITerraformDependable[];
+  readonly secrets: IExternalSecrets;
+  /** The `data` namespace. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** PostgreSQL on CloudNativePG. */
+export interface OnpremPostgresOptions {
+  /** The major version: "15", "16" or "17". @default "17" */
+  readonly version?: string;
+  /** CPUs of each instance; memory follows at 4 GiB per CPU. @default - the small tier's: 2 */
+  readonly cpus?: number;
+  /** Each instance's data volume in GiB; its WAL volume is a tenth of that, at least 10. @default - the small tier's: 100 */
+  readonly storageGb?: number;
+  /** Three instances (a primary and two standbys) instead of one. @default false */
+  readonly ha?: boolean;
+  /** Days of backups and point-in-time recovery. @default - the small tier's: 7 */
+  readonly backupDays?: number;
+}
+
+/** Valkey, for Redis clients. */
+export interface OnpremRedisOptions {
+  /** The memory of each instance, e.g. "1Gi" or "512Mi"; `maxmemory` is 80 % of it. @default - the small tier's: "1Gi" */
+  readonly memory?: string;
+  /** Two replicas of the primary (promoting one is a manual step). @default false */
+  readonly ha?: boolean;
+}
+
+/** MongoDB, for document clients. */
+export interface OnpremDocumentsOptions {
+  /** CPUs of each member; memory follows at 4 GiB per CPU. @default - the small tier's: 2 */
+  readonly cpus?: number;
+  /** Members of the replica set. @default - the small tier's: 1 */
+  readonly instances?: number;
+}
+
+/** An existing S3-compatible object store for the buckets and PostgreSQL's backups. */
+export interface ExternalObjectStore {
+  /** Its https:// endpoint. */
+  readonly endpoint: string;
+  /** The region requests are signed for. @default "us-east-1" */
+  readonly region?: string;
+  /** The platform secret store's key of a JSON secret with accessKeyId and secretAccessKey. */
+  readonly credentialsSecret: string;
+}
+
+export interface OnpremDataPlanProps {
+  /** The deployment: the buckets' prefix and the database's name. */
+  readonly deployment: string;
+  /** @default - no PostgreSQL */
+  readonly postgres?: OnpremPostgresOptions;
+  /** @default - no Valkey */
+  readonly redis?: OnpremRedisOptions;
+  /** @default - no MongoDB */
+  readonly documents?: OnpremDocumentsOptions;
+  /** The buckets, by purpose; `logs` and `metrics` are the platform's own. @default ["metrics", "logs", "config", "backups"] */
+  readonly buckets?: string[];
+  /** Days a bucket keeps objects and noncurrent versions; a bucket missing here keeps them. @default { logs: 30, metrics: 30 } */
+  readonly retentionDays?: Record<string, number>;
+  /** Where the buckets live. @default - SeaweedFS in the cluster */
+  readonly objectStore?: ExternalObjectStore;
+  /** `prevent_destroy` and kept volumes on every store; turning it off is for throwaway environments. @default true */
+  readonly protection?: boolean;
 }
 
 /** The namespace every on-prem store, its operator and its secrets live in. */
@@ -68,43 +127,76 @@ export interface InstanceSize {
   readonly memory: string;
 }
 
+/** PostgreSQL as the plan resolved it. */
+export interface PlannedPostgres {
+  readonly version: string;
+  /** Resources of each instance. */
+  readonly size: InstanceSize;
+  readonly storageGb: number;
+  readonly ha: boolean;
+  readonly backupDays: number;
+}
+
 /**
- * The on-prem data layer as names and sizes, derived from the spec alone: where each
+ * The on-prem data layer as names and sizes, derived from its props alone: where each
  * store answers inside the cluster and which Secret holds its credentials. The target
  * publishes it (tenants' ConfigMaps, the data-credentials store's allowlist) before the
  * stores exist; the OnpremDataLayer construct creates exactly these objects.
  */
 export class OnpremDataPlan implements IDataLayer {
+  static readonly DEFAULT_BUCKETS: readonly string[] = ["metrics", "logs", "config", "backups"];
+  static readonly DEFAULT_RETENTION_DAYS: Readonly<Record<string, number>> = { logs: 30, metrics: 30 };
+  readonly deployment: string;
   readonly stores: DataStoreConnection[] = [];
   readonly buckets: BucketRef[];
-  /** Always with an endpoint: SeaweedFS's Service, or the spec's store. */
-  readonly objectStore: ObjectStoreAccess & { readonly endpoint: string };
+  /** Always with an endpoint (SeaweedFS's Service, or the external store's) and a region to sign with. */
+  readonly objectStore: ObjectStoreAccess & { readonly endpoint: string; readonly region: string };
   /** The client bundles tenants read, one per store and one for the object store. */
   readonly bundles: ClientBundle[] = [];
   /** The database created for the product (PostgreSQL and MongoDB): the deployment's name, `-` as `_`. */
   readonly database: string;
   /** The bucket PostgreSQL's backups and WAL go to, under `postgres/`: the one for purpose `backups`, listed or not. */
   readonly backupBucket: string;
-  /** True when the object store is SeaweedFS in the cluster; false for the spec's `data.objectStore`. */
+  /** True when the object store is SeaweedFS in the cluster; false for an external store. */
   readonly inClusterObjectStore: boolean;
-  /** Resources of each PostgreSQL instance, from the spec's CPU count (memory 4 GiB per CPU). */
-  readonly postgresSize?: InstanceSize;
-  /** Resources of each MongoDB member, as for PostgreSQL. */
-  readonly documentsSize?: InstanceSize;
-  /** Valkey's memory: the container's limit; `maxmemory` is 80 % of it. */
-  readonly redisMemoryBytes?: number;
+  /** The external object store; undefined with SeaweedFS. */
+  readonly externalObjectStore?: ExternalObjectStore;
+  readonly retentionDays: Readonly<Record<string, number>>;
+  readonly protection: boolean;
+  readonly postgres?: PlannedPostgres;
+  /** Valkey's memory (the container's limit; `maxmemory` is 80 % of it) and replicas. */
+  readonly redis?: { readonly memoryBytes: number; readonly ha: boolean };
+  /** Resources of each MongoDB member, and how many. */
+  readonly documents?: { readonly size: InstanceSize; readonly instances: number };
 
-  constructor(spec: DeploymentSpec) {
-    const { data } = spec;
+  constructor(props: OnpremDataPlanProps) {
+    const { deployment } = props;
+    if (!ByocStack.DEPLOYMENT_NAME.test(deployment)) {
+      throw new Error(`OnpremDataPlan: deployment must be 3-20 characters of a-z, 0-9 and "-", starting with a letter (got ${JSON.stringify(deployment)})`);
+    }
+    const small = TIERS.small.data;
+    const buckets = props.buckets ?? OnpremDataPlan.DEFAULT_BUCKETS;
+    if (buckets.length === 0) throw new Error("OnpremDataPlan: buckets must list at least one bucket (got none)");
+    this.deployment = deployment;
+    this.retentionDays = props.retentionDays ?? OnpremDataPlan.DEFAULT_RETENTION_DAYS;
+    this.protection = props.protection ?? true;
+    this.externalObjectStore = props.objectStore;
     const host = (service: string) => `${service}.${DATA_NAMESPACE}.svc`;
     // Applications see one name; PostgreSQL identifiers are simplest without dashes.
-    this.database = spec.name.replace(/-/g, "_");
-    this.inClusterObjectStore = data.objectStore === undefined;
-    this.buckets = data.buckets.map((purpose) => ({ purpose, name: bucketName(spec.name, purpose) }));
-    this.backupBucket = bucketName(spec.name, "backups");
+    this.database = deployment.replace(/-/g, "_");
+    this.inClusterObjectStore = props.objectStore === undefined;
+    this.buckets = buckets.map((purpose) => ({ purpose, name: bucketName(deployment, purpose) }));
+    this.backupBucket = bucketName(deployment, "backups");
 
-    if (data.postgres) {
-      this.postgresSize = instanceSize(data.postgres.instanceClass, "data.postgres.instanceClass");
+    if (props.postgres) {
+      const pg = props.postgres;
+      this.postgres = {
+        version: pg.version ?? "17",
+        size: instanceSize(pg.cpus ?? Number(small.postgres.instanceClass.onprem), "postgres.cpus"),
+        storageGb: pg.storageGb ?? small.postgres.storageGb,
+        ha: pg.ha ?? small.postgres.ha,
+        backupDays: pg.backupDays ?? small.postgres.backupDays,
+      };
       const bundle = this.bundle("postgres", {
         username: { secret: `${ONPREM_DATA.postgres}-app`, key: "username" },
         password: { secret: `${ONPREM_DATA.postgres}-app`, key: "password" },
@@ -120,16 +212,21 @@ export class OnpremDataPlan implements IDataLayer {
         credentials: credentials(bundle),
       });
     }
-    if (data.redis) {
-      this.redisMemoryBytes = memoryBytes(data.redis.nodeType, "data.redis.nodeType");
+    if (props.redis) {
+      this.redis = { memoryBytes: memoryBytes(props.redis.memory ?? small.redis.nodeType.onprem, "redis.memory"), ha: props.redis.ha ?? small.redis.ha };
       const bundle = this.bundle("redis", {
         password: { secret: VALKEY_AUTH, key: "default" },
         "ca.crt": { secret: tlsSecret(ONPREM_DATA.valkey), key: "ca.crt" },
       });
       this.stores.push({ kind: "redis", host: host(ONPREM_DATA.valkey), port: DATA_PORTS.redis, settings: { tls: "true" }, credentials: credentials(bundle) });
     }
-    if (data.documents) {
-      this.documentsSize = instanceSize(data.documents.instanceClass ?? "", "data.documents.instanceClass");
+    if (props.documents) {
+      const instances = props.documents.instances ?? small.documents.instances;
+      if (!Number.isInteger(instances) || instances < 1) throw new Error(`OnpremDataPlan: documents.instances must be a whole number of at least 1 (got ${instances})`);
+      this.documents = {
+        size: instanceSize(props.documents.cpus ?? Number(small.documents.instanceClass.onprem), "documents.cpus"),
+        instances,
+      };
       const bundle = this.bundle(
         "documents",
         {
@@ -157,9 +254,9 @@ export class OnpremDataPlan implements IDataLayer {
     });
     this.objectStore = {
       api: "s3",
-      endpoint: data.objectStore ? data.objectStore.endpoint.replace(/\/$/, "") : `https://${host(`${ONPREM_DATA.seaweedfs}-all-in-one`)}:${DATA_PORTS.s3}`,
+      endpoint: props.objectStore ? props.objectStore.endpoint.replace(/\/$/, "") : `https://${host(`${ONPREM_DATA.seaweedfs}-all-in-one`)}:${DATA_PORTS.s3}`,
       // SeaweedFS ignores the region; SDKs still want one to sign with.
-      region: data.objectStore?.region ?? "us-east-1",
+      region: props.objectStore?.region ?? "us-east-1",
       credentials: credentials(objectBundle),
     };
   }
@@ -202,11 +299,10 @@ function credentials(bundle: ClientBundle): NonNullable<DataStoreConnection["cre
   return { remoteKey: bundle.name, properties: Object.fromEntries(keys.map((k) => [k, k])) };
 }
 
-/** On-prem instance classes are CPU counts ("2", "4"); memory follows at 4 GiB per CPU. */
-function instanceSize(instanceClass: string, field: string): InstanceSize {
-  const cpus = Number(instanceClass);
+/** Memory follows the CPU count at 4 GiB per CPU. */
+function instanceSize(cpus: number, prop: string): InstanceSize {
   if (!Number.isFinite(cpus) || cpus <= 0) {
-    throw new Error(`${field}: on onprem this is a CPU count per instance such as "2" or "4" (got "${instanceClass}")`);
+    throw new Error(`OnpremDataPlan: ${prop} must be a positive number of CPUs such as 2 or 4 (got ${cpus})`);
   }
   const gib = cpus * 4;
   return { cpu: String(cpus), memory: Number.isInteger(gib) ? `${gib}Gi` : `${Math.round(gib * 1024)}Mi` };
@@ -214,9 +310,9 @@ function instanceSize(instanceClass: string, field: string): InstanceSize {
 
 const UNITS: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
 
-/** On-prem Redis node types are memory sizes ("1Gi", "512Mi"). */
-function memoryBytes(nodeType: string, field: string): number {
-  const m = /^(\d+)(Ki|Mi|Gi)$/.exec(nodeType);
-  if (!m || Number(m[1]) === 0) throw new Error(`${field}: on onprem this is a memory size such as "1Gi" or "512Mi" (got "${nodeType}")`);
+/** A memory size ("1Gi", "512Mi") in bytes. */
+function memoryBytes(size: string, prop: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)$/.exec(size);
+  if (!m || Number(m[1]) === 0) throw new Error(`OnpremDataPlan: ${prop} must be a memory size such as "1Gi" or "512Mi" (got ${JSON.stringify(size)})`);
   return Number(m[1]) * UNITS[m[2]];
 }

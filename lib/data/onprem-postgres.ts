@@ -25,6 +25,7 @@ export const BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export interface OnpremPostgresProps extends Omit<OnpremStoreProps, "secrets"> {
   /** Two operator replicas (leader election). @default false */
   readonly highAvailability?: boolean;
+  /** Where base backups and WAL go: the object store's bucket for backups. */
   readonly backups: BackupTarget;
 }
 
@@ -45,12 +46,15 @@ export class OnpremPostgres extends Construct {
   constructor(scope: Construct, id: string, props: OnpremPostgresProps) {
     super(scope, id);
     setComponent(this, "data");
-    const { plan, data } = props;
-    const pg = data.postgres;
-    if (!pg || !plan.postgresSize) throw new Error("OnpremPostgres needs data.postgres");
+    const { plan } = props;
+    const pg = plan.postgres;
+    if (!pg) throw new Error(`OnpremPostgres ${id}: the plan has no PostgreSQL (give OnpremDataPlan a postgres prop)`);
     const image = POSTGRES_IMAGES[pg.version];
-    if (!image) throw new Error(`data.postgres.version: no CloudNativePG image pinned for PostgreSQL ${pg.version}`);
+    if (!image) {
+      throw new Error(`OnpremPostgres ${id}: postgres.version must be one of ${Object.keys(POSTGRES_IMAGES).map((v) => `"${v}"`).join(", ")} (got ${JSON.stringify(pg.version)})`);
+    }
     const replicas = props.highAvailability ? 2 : 1;
+    const dependsOn = props.dependsOn ?? [];
 
     const operator = new HelmChart(this, "Operator", {
       chart: CHARTS.cloudnativePg,
@@ -61,20 +65,20 @@ export class OnpremPostgres extends Construct {
         config: { clusterWide: false },
         replicaCount: replicas,
       },
-      dependsOn: props.dependsOn,
+      dependsOn,
     }).release;
     const plugin = new HelmChart(this, "BackupPlugin", {
       chart: CHARTS.pluginBarmanCloud,
       namespace: DATA_NAMESPACE,
       // The operator finds the plugin by its Service in the operator's namespace.
       values: { crds: { create: true } },
-      dependsOn: [operator, props.certManager.release, ...props.dependsOn],
+      dependsOn: [operator, props.certManager.release, ...dependsOn],
     }).release;
 
     const name = ONPREM_DATA.postgres;
-    const labels = platformLabels(props.deployment, "data");
+    const labels = platformLabels(plan.deployment, "data");
     const metadata = (n: string, annotations?: Record<string, string>) => ({ name: n, namespace: DATA_NAMESPACE, labels, ...(annotations ? { annotations } : {}) });
-    const resources = { requests: plan.postgresSize, limits: plan.postgresSize };
+    const resources = { requests: pg.size, limits: pg.size };
     const storage = (size: number) => ({ size: `${size}Gi`, ...(props.storageClass ? { storageClass: props.storageClass } : {}) });
     const { endpointURL, endpointCA, s3Credentials } = props.backups;
 
@@ -84,7 +88,7 @@ export class OnpremPostgres extends Construct {
         namespace: DATA_NAMESPACE,
         objects: [
           serverCertificate({
-            deployment: props.deployment,
+            deployment: plan.deployment,
             store: name,
             dnsNames: ["rw", "ro", "r"].flatMap((s) => serviceNames(`${name}-${s}`)),
             // CloudNativePG reloads the instances when the renewed certificate lands.
@@ -117,7 +121,7 @@ export class OnpremPostgres extends Construct {
             apiVersion: "postgresql.cnpg.io/v1",
             kind: "Cluster",
             // Uninstalling the release leaves the Cluster (and so its volumes) while protection is on.
-            metadata: metadata(name, data.protection ? { "helm.sh/resource-policy": "keep" } : undefined),
+            metadata: metadata(name, plan.protection ? { "helm.sh/resource-policy": "keep" } : undefined),
             spec: {
               instances: pg.ha ? 3 : 1,
               imageName: image,
@@ -152,9 +156,9 @@ export class OnpremPostgres extends Construct {
             },
           },
         ],
-        dependsOn: [operator, plugin, props.certManager.release, props.certManager.issuers, ...props.backups.ready, ...props.dependsOn],
+        dependsOn: [operator, plugin, props.certManager.release, props.certManager.issuers, ...props.backups.ready, ...dependsOn],
       }).release,
-      data.protection,
+      plan.protection,
     );
   }
 }

@@ -31,11 +31,12 @@ export class OnpremValkey extends Construct {
   constructor(scope: Construct, id: string, props: OnpremStoreProps) {
     super(scope, id);
     setComponent(this, "data");
-    const { plan, data } = props;
-    const redis = data.redis;
-    if (!redis || !plan.redisMemoryBytes) throw new Error("OnpremValkey needs data.redis");
+    const { plan } = props;
+    const redis = plan.redis;
+    if (!redis) throw new Error(`OnpremValkey ${id}: the plan has no Redis (give OnpremDataPlan a redis prop)`);
     const name = ONPREM_DATA.valkey;
-    const memory = `${Math.ceil(plan.redisMemoryBytes / 2 ** 20)}Mi`;
+    const memory = `${Math.ceil(redis.memoryBytes / 2 ** 20)}Mi`;
+    const dependsOn = props.dependsOn ?? [];
 
     const prerequisites = protect(
       new Manifests(this, "Prerequisites", {
@@ -43,7 +44,7 @@ export class OnpremValkey extends Construct {
         namespace: DATA_NAMESPACE,
         objects: [
           serverCertificate({
-            deployment: props.deployment,
+            deployment: plan.deployment,
             store: name,
             dnsNames: [
               ...serviceNames(name),
@@ -53,11 +54,11 @@ export class OnpremValkey extends Construct {
               "localhost",
             ],
           }),
-          ...generatedSecret({ deployment: props.deployment, name: VALKEY_AUTH, keys: ["default", "replication"] }),
+          ...generatedSecret({ deployment: plan.deployment, name: VALKEY_AUTH, keys: ["default", "replication"] }),
         ],
-        dependsOn: [props.certManager.release, props.certManager.issuers, props.secrets.release, ...props.dependsOn],
+        dependsOn: [props.certManager.release, props.certManager.issuers, props.secrets.release, ...dependsOn],
       }).release,
-      data.protection,
+      plan.protection,
     );
 
     this.release = protect(
@@ -80,11 +81,11 @@ export class OnpremValkey extends Construct {
             replicationUser: "replication",
             persistence: { size: VOLUME, ...(props.storageClass ? { storageClass: props.storageClass } : {}) },
             // Deleting the StatefulSet keeps its volumes while protection is on.
-            persistentVolumeClaimRetentionPolicy: { whenDeleted: data.protection ? "Retain" : "Delete", whenScaled: "Retain" },
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: plan.protection ? "Retain" : "Delete", whenScaled: "Retain" },
           },
           tls: { enabled: true, existingSecret: tlsSecret(name), serverPublicKey: "tls.crt", serverKey: "tls.key", caPublicKey: "ca.crt" },
           valkeyConfig: [
-            `maxmemory ${Math.floor(plan.redisMemoryBytes * 0.8)}`,
+            `maxmemory ${Math.floor(redis.memoryBytes * 0.8)}`,
             "maxmemory-policy volatile-lru",
             "appendonly yes",
             "appendfsync everysec",
@@ -92,9 +93,9 @@ export class OnpremValkey extends Construct {
           resources: { requests: { cpu: "250m", memory }, limits: { memory } },
           podDisruptionBudget: { enabled: redis.ha, maxUnavailable: 1 },
         },
-        dependsOn: [prerequisites, ...props.dependsOn],
+        dependsOn: [prerequisites, ...dependsOn],
       }).release,
-      data.protection,
+      plan.protection,
     );
   }
 }

@@ -1,24 +1,41 @@
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
 import { HelmChart, Manifests } from "../core/helm";
+import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
-import type { ExternalSecrets } from "./external-secrets";
+import type { IExternalSecrets } from "./external-secrets";
 import { PlatformNamespace, platformLabels } from "./namespaces";
-import type { IPlatformTarget } from "./target";
+
+/** The Git repository Argo CD syncs into the tenant namespaces. */
+export interface GitOpsRepository {
+  /** An https:// or ssh Git URL, without credentials. */
+  readonly repo: string;
+  /** Directory in the repository. @default "." */
+  readonly path?: string;
+  /** Branch, tag or commit. @default "HEAD" */
+  readonly revision?: string;
+  /**
+   * For a private repository: the secret-manager key of a JSON secret with username and
+   * password, or sshPrivateKey, synced by External Secrets. @default - a public repository
+   */
+  readonly credentialsSecret?: string;
+}
 
 export interface ArgoCdProps {
-  readonly deployment: string;
-  readonly target: IPlatformTarget;
-  /** The repository to sync, from the spec. @default Argo CD without applications */
-  readonly gitops?: NonNullable<DeploymentSpec["platform"]["gitops"]>;
-  /** Namespaces the Application may deploy into (the tenants'). */
-  readonly tenantNamespaces: string[];
-  /** Syncs the repository credentials when the repository is private. */
-  readonly secrets: ExternalSecrets;
+  /** The deployment (labels, the AppProject's and Application's names). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The cluster is OpenShift (see PlatformNamespace). @default false */
+  readonly openshift?: boolean;
+  /** The repository to sync. @default - Argo CD without applications */
+  readonly gitops?: GitOpsRepository;
+  /** Namespaces the Application may deploy into (the tenants'); the first is its default. Needed with `gitops`. @default [] */
+  readonly tenantNamespaces?: string[];
+  /** Syncs the repository's credentials. Needed with `gitops.credentialsSecret`. @default - none */
+  readonly secrets?: IExternalSecrets;
   /** Two replicas of the API server and repo server. @default false */
   readonly highAvailability?: boolean;
-  readonly dependsOn: ITerraformDependable[];
+  /** What the release waits for besides its namespace (the tenants' namespaces and policies). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -31,18 +48,28 @@ export interface ArgoCdProps {
 export class ArgoCd extends Construct {
   static readonly NAMESPACE = "argocd";
   readonly release: HelmChart["release"];
+  readonly highAvailability: boolean;
 
-  constructor(scope: Construct, id: string, props: ArgoCdProps) {
+  constructor(scope: Construct, id: string, props: ArgoCdProps = {}) {
     super(scope, id);
-    const { gitops, target } = props;
+    const { gitops } = props;
+    const tenantNamespaces = props.tenantNamespaces ?? [];
+    if (gitops && tenantNamespaces.length === 0) {
+      throw new Error(`ArgoCd ${id}: gitops needs at least one namespace in tenantNamespaces to deploy ${gitops.repo} into (got none)`);
+    }
+    if (gitops?.credentialsSecret && !props.secrets) {
+      throw new Error(`ArgoCd ${id}: gitops.credentialsSecret needs secrets (External Secrets) to sync ${gitops.credentialsSecret} from`);
+    }
+    const naming = namingOf(this, props.naming);
+    const deployment = naming.deployment;
+    this.highAvailability = props.highAvailability ?? false;
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: ArgoCd.NAMESPACE,
-      deployment: props.deployment,
+      naming,
       component: "gitops",
-      podSecurity: "restricted",
-      openshift: target.openshift,
+      openshift: props.openshift,
     });
-    const replicas = props.highAvailability ? 2 : 1;
+    const replicas = this.highAvailability ? 2 : 1;
 
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.argoCd,
@@ -58,17 +85,19 @@ export class ArgoCd extends Construct {
         repoServer: { replicas },
         applicationSet: { replicas },
       },
-      dependsOn: [namespace.ready, ...props.dependsOn],
+      dependsOn: [namespace.ready, ...(props.dependsOn ?? [])],
     }).release;
 
     if (!gitops) return;
-    const project = props.deployment;
-    const credentials = gitops.credentials
+    const project = deployment;
+    const { secrets } = props;
+    // Checked above: a repository with credentials comes with `secrets`.
+    const credentials = gitops.credentialsSecret && secrets
       ? [
-          props.secrets.sync(this, "RepositoryCredentials", {
+          secrets.sync(this, "RepositoryCredentials", {
             namespace: ArgoCd.NAMESPACE,
             name: "gitops-repository",
-            remoteKey: gitops.credentials.secretRef,
+            remoteKey: gitops.credentialsSecret,
             template: {
               labels: { "argocd.argoproj.io/secret-type": "repository" },
               data: { url: gitops.repo, type: "git", project },
@@ -77,7 +106,7 @@ export class ArgoCd extends Construct {
           }),
         ]
       : [];
-    const labels = platformLabels(props.deployment, "gitops");
+    const labels = platformLabels(deployment, "gitops");
     new Manifests(this, "Application", {
       name: "gitops-application",
       namespace: ArgoCd.NAMESPACE,
@@ -87,9 +116,9 @@ export class ArgoCd extends Construct {
           kind: "AppProject",
           metadata: { name: project, namespace: ArgoCd.NAMESPACE, labels },
           spec: {
-            description: `${props.deployment}: the product's workloads, from ${gitops.repo}`,
+            description: `${deployment}: the product's workloads, from ${gitops.repo}`,
             sourceRepos: [gitops.repo],
-            destinations: props.tenantNamespaces.map((ns) => ({ server: "https://kubernetes.default.svc", namespace: ns })),
+            destinations: tenantNamespaces.map((ns) => ({ server: "https://kubernetes.default.svc", namespace: ns })),
             clusterResourceWhitelist: [],
             namespaceResourceBlacklist: [
               { group: "", kind: "ResourceQuota" },
@@ -105,8 +134,8 @@ export class ArgoCd extends Construct {
           metadata: { name: project, namespace: ArgoCd.NAMESPACE, labels, finalizers: ["resources-finalizer.argocd.argoproj.io"] },
           spec: {
             project,
-            source: { repoURL: gitops.repo, path: gitops.path, targetRevision: gitops.revision },
-            destination: { server: "https://kubernetes.default.svc", namespace: props.tenantNamespaces[0] },
+            source: { repoURL: gitops.repo, path: gitops.path ?? ".", targetRevision: gitops.revision ?? "HEAD" },
+            destination: { server: "https://kubernetes.default.svc", namespace: tenantNamespaces[0] },
             syncPolicy: {
               automated: { prune: true, selfHeal: true },
               syncOptions: ["ServerSideApply=true"],

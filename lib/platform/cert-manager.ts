@@ -1,13 +1,16 @@
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "./charts";
 import { PlatformNamespace } from "./namespaces";
 import type { IPlatformTarget } from "./target";
 
 export interface CertManagerProps {
-  readonly deployment: string;
+  /** The deployment (labels, the internal CA's name). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The target's DNS-01 solver (none: no ACME issuer), and whether it is OpenShift. */
   readonly target: IPlatformTarget;
   /** Two replicas of each controller with a disruption budget. @default false */
   readonly highAvailability?: boolean;
@@ -16,8 +19,16 @@ export interface CertManagerProps {
    * certificates for Gateway listeners. @default no Gateway API support
    */
   readonly gatewayApi?: ITerraformDependable;
-  /** What every release waits for (the target's prerequisites). */
-  readonly dependsOn: ITerraformDependable[];
+  /** What every release waits for (the target's prerequisites). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** What a certificate's consumer waits for. */
+export interface ICertManager {
+  /** cert-manager's release: its CRDs and webhook. */
+  readonly release: ITerraformDependable;
+  /** The ClusterIssuers' release, `internal-ca` among them. */
+  readonly issuers: ITerraformDependable;
 }
 
 /** Public DNS-over-HTTPS resolvers for the DNS-01 self-check. */
@@ -32,27 +43,29 @@ const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
  * and `letsencrypt`, ACME DNS-01 on the public zone through workload identity (where the
  * target manages the product's public zone).
  */
-export class CertManager extends Construct {
+export class CertManager extends Construct implements ICertManager {
   static readonly NAMESPACE = "cert-manager";
   static readonly SERVICE_ACCOUNT = "cert-manager";
   readonly release: HelmChart["release"];
   readonly issuers: Manifests["release"];
   /** The issuer for public names when there is one, else the private CA. */
   readonly defaultIssuer: string;
+  readonly highAvailability: boolean;
 
   constructor(scope: Construct, id: string, props: CertManagerProps) {
     super(scope, id);
     // The cloud identity the target creates here is tagged with this component.
     setComponent(this, "cert-manager");
+    const naming = namingOf(this, props.naming);
+    this.highAvailability = props.highAvailability ?? false;
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: CertManager.NAMESPACE,
-      deployment: props.deployment,
+      naming,
       component: "cert-manager",
-      podSecurity: "restricted",
       openshift: props.target.openshift,
     });
     const dns01 = props.target.dns01Solver(this, { namespace: CertManager.NAMESPACE, name: CertManager.SERVICE_ACCOUNT });
-    const replicas = props.highAvailability ? 2 : 1;
+    const replicas = this.highAvailability ? 2 : 1;
     const ha = { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 } };
 
     this.release = new HelmChart(this, "Chart", {
@@ -74,7 +87,7 @@ export class CertManager extends Construct {
           : {}),
         prometheus: { enabled: true },
       },
-      dependsOn: [namespace.ready, ...props.dependsOn, ...(dns01?.grants ?? []), ...(props.gatewayApi ? [props.gatewayApi] : [])],
+      dependsOn: [namespace.ready, ...(props.dependsOn ?? []), ...(dns01?.grants ?? []), ...(props.gatewayApi ? [props.gatewayApi] : [])],
     }).release;
 
     const clusterIssuer = (name: string, spec: Record<string, unknown>) => ({
@@ -92,7 +105,7 @@ export class CertManager extends Construct {
         metadata: { name: "internal-ca", namespace: CertManager.NAMESPACE },
         spec: {
           isCA: true,
-          commonName: `${props.deployment} internal CA`,
+          commonName: `${naming.deployment} internal CA`,
           secretName: "internal-ca",
           duration: "87600h",
           renewBefore: "720h",

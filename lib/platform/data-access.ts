@@ -2,18 +2,23 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { Construct } from "constructs";
 import { PLATFORM_BUCKETS, type DataStoreConnection, type IDataLayer } from "../data/data";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
-import type { ExternalSecrets } from "./external-secrets";
-import { platformLabels } from "./namespaces";
+import type { IExternalSecrets } from "./external-secrets";
+import { platformLabels, type INamespace } from "./namespaces";
 import type { IPlatformTarget } from "./target";
-import type { Tenant } from "./tenants";
 
 export interface DataAccessProps {
-  readonly deployment: string;
+  /** The deployment (labels). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** Grants the tenant's workload identity access to the product's buckets. */
   readonly target: IPlatformTarget;
+  /** The stores and buckets whose endpoints and credentials the tenant gets. */
   readonly data: IDataLayer;
-  readonly tenant: Tenant;
-  readonly secrets: ExternalSecrets;
+  /** The tenant's namespace. */
+  readonly namespace: INamespace;
+  /** Syncs the stores' credentials from the data-credentials store. */
+  readonly secrets: IExternalSecrets;
 }
 
 /** The ConfigMap the endpoints are published in, and the service account workloads run as. */
@@ -36,11 +41,10 @@ export class DataAccess extends Construct {
     super(scope, id);
     // The tenant's cloud identity is tagged as the data layer's.
     setComponent(this, "data");
-    const { data, tenant, secrets } = props;
-    const namespace = tenant.namespace.name;
-    const labels = platformLabels(props.deployment, "data");
-    const ready = tenant.namespace.ready;
-
+    const { data, secrets } = props;
+    const namespace = props.namespace.name;
+    const labels = platformLabels(namingOf(this, props.naming).deployment, "data");
+    const ready = props.namespace.ready;
 
     const withCredentials = [
       ...data.stores.filter((s) => s.credentials).map((s) => ({ name: `${s.kind}-credentials`, credentials: s.credentials! })),

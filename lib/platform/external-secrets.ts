@@ -2,6 +2,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
@@ -9,11 +10,22 @@ import type { IPlatformTarget } from "./target";
 import { TENANT_LABEL } from "./tenants";
 
 export interface ExternalSecretsProps {
-  readonly deployment: string;
+  /** The deployment (labels). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The target's secret manager and data-credentials store, and whether it is OpenShift. */
   readonly target: IPlatformTarget;
   /** Two replicas of the controller and webhook. @default false */
   readonly highAvailability?: boolean;
-  readonly dependsOn: ITerraformDependable[];
+  /** What the release waits for besides its namespace (the target's prerequisites). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** Syncs secrets into namespaces: what a consumer of External Secrets needs. */
+export interface IExternalSecrets {
+  /** The operator's release: its CRDs (ExternalSecret, the generators) exist once it is ready. */
+  readonly release: ITerraformDependable;
+  /** Keeps a Kubernetes Secret in sync with one secret of a store; fails at synth when there is no such store. */
+  sync(scope: Construct, id: string, props: SyncedSecretProps): ITerraformDependable;
 }
 
 /** Namespaces the kit creates for its add-ons (tenant namespaces carry the tenant label). */
@@ -39,8 +51,8 @@ export interface SyncedSecretProps {
   readonly properties?: Record<string, string>;
   /** Literal (non-secret) keys and labels added to the Secret, e.g. a repository URL. @default none */
   readonly template?: { readonly data?: Record<string, string>; readonly labels?: Record<string, string> };
-  /** The namespace or release the Secret's namespace comes from. */
-  readonly dependsOn: ITerraformDependable[];
+  /** The namespace or release the Secret's namespace comes from. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** Which store: the platform's or the tenants' data-credentials store. @default the platform's */
   readonly store?: "platform" | "data";
 }
@@ -52,7 +64,7 @@ export interface SyncedSecretProps {
  * there; nothing secret passes through Terraform. On a target without a store (on-prem
  * without Vault) the operator runs without one.
  */
-export class ExternalSecrets extends Construct {
+export class ExternalSecrets extends Construct implements IExternalSecrets {
   static readonly NAMESPACE = "external-secrets";
   static readonly SERVICE_ACCOUNT = "external-secrets";
   static readonly STORE = "secret-manager";
@@ -63,23 +75,25 @@ export class ExternalSecrets extends Construct {
   readonly store?: Manifests["release"];
   /** The tenants' data-credentials store; undefined when no data store has credentials. */
   readonly dataStore?: Manifests["release"];
+  readonly highAvailability: boolean;
   private readonly deployment: string;
 
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
     super(scope, id);
     // The cloud identity the target creates here is tagged with this component.
     setComponent(this, "external-secrets");
-    this.deployment = props.deployment;
+    const naming = namingOf(this, props.naming);
+    this.deployment = naming.deployment;
+    this.highAvailability = props.highAvailability ?? false;
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: ExternalSecrets.NAMESPACE,
-      deployment: props.deployment,
+      naming,
       component: "external-secrets",
-      podSecurity: "restricted",
       openshift: props.target.openshift,
     });
     const sa = { namespace: ExternalSecrets.NAMESPACE, name: ExternalSecrets.SERVICE_ACCOUNT };
     const binding = props.target.secretStore(this, sa);
-    const replicaCount = props.highAvailability ? 2 : 1;
+    const replicaCount = this.highAvailability ? 2 : 1;
 
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.externalSecrets,
@@ -94,7 +108,7 @@ export class ExternalSecrets extends Construct {
         podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 },
         webhook: { replicaCount, podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 } },
       },
-      dependsOn: [namespace.ready, ...props.dependsOn, ...(binding?.grants ?? [])],
+      dependsOn: [namespace.ready, ...(props.dependsOn ?? []), ...(binding?.grants ?? [])],
     }).release;
 
     const dataSa = { namespace: ExternalSecrets.NAMESPACE, name: ExternalSecrets.DATA_STORE };
@@ -105,7 +119,7 @@ export class ExternalSecrets extends Construct {
         metadata: {
           name: dataSa.name,
           namespace: ExternalSecrets.NAMESPACE,
-          labels: platformLabels(props.deployment, "external-secrets"),
+          labels: platformLabels(this.deployment, "external-secrets"),
           annotations: data.identity.serviceAccountAnnotations,
         },
         automountServiceAccountToken: false,
@@ -118,7 +132,7 @@ export class ExternalSecrets extends Construct {
           {
             apiVersion: "external-secrets.io/v1",
             kind: "ClusterSecretStore",
-            metadata: { name: ExternalSecrets.DATA_STORE, labels: platformLabels(props.deployment, "external-secrets") },
+            metadata: { name: ExternalSecrets.DATA_STORE, labels: platformLabels(this.deployment, "external-secrets") },
             spec: { provider: data.config, conditions: [{ namespaceSelector: TENANT_NAMESPACES }] },
           },
         ],
@@ -134,7 +148,7 @@ export class ExternalSecrets extends Construct {
           {
             apiVersion: "external-secrets.io/v1",
             kind: "ClusterSecretStore",
-            metadata: { name: ExternalSecrets.STORE, labels: platformLabels(props.deployment, "external-secrets") },
+            metadata: { name: ExternalSecrets.STORE, labels: platformLabels(this.deployment, "external-secrets") },
             spec: {
               provider: binding.config,
               // The platform's own namespaces only: the store holds the platform's secrets
@@ -185,7 +199,7 @@ export class ExternalSecrets extends Construct {
           },
         },
       ],
-      dependsOn: [this.release, store, ...props.dependsOn],
+      dependsOn: [this.release, store, ...(props.dependsOn ?? [])],
     }).release;
   }
 }

@@ -1,17 +1,21 @@
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
+import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
-import type { IPlatformTarget } from "./target";
+import type { GatewayService, IPlatformTarget } from "./target";
 import { TENANT_LABEL } from "./tenants";
 
 export interface EnvoyGatewayProps {
-  readonly deployment: string;
+  /** The deployment (labels, the Gateway's name). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** How the target exposes the proxies' Service, and whether it is OpenShift. */
   readonly target: IPlatformTarget;
   /** Two controller and proxy replicas. @default false */
   readonly highAvailability?: boolean;
-  readonly dependsOn: ITerraformDependable[];
+  /** What the release waits for besides its namespace (the target's prerequisites). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 export interface GatewayListenerProps {
@@ -33,19 +37,23 @@ export class EnvoyGateway extends Construct {
   static readonly CLASS = "envoy";
   /** Installs the Gateway API and Envoy Gateway CRDs. */
   readonly release: HelmChart["release"];
-  private readonly props: EnvoyGatewayProps;
+  readonly highAvailability: boolean;
+  private readonly deployment: string;
+  private readonly service: GatewayService;
 
   constructor(scope: Construct, id: string, props: EnvoyGatewayProps) {
     super(scope, id);
-    this.props = props;
+    const naming = namingOf(this, props.naming);
+    this.deployment = naming.deployment;
+    this.service = props.target.gatewayService;
+    this.highAvailability = props.highAvailability ?? false;
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: EnvoyGateway.NAMESPACE,
-      deployment: props.deployment,
+      naming,
       component: "gateway",
-      podSecurity: "restricted",
       openshift: props.target.openshift,
     });
-    const replicas = props.highAvailability ? 2 : 1;
+    const replicas = this.highAvailability ? 2 : 1;
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.envoyGateway,
       namespace: EnvoyGateway.NAMESPACE,
@@ -54,7 +62,7 @@ export class EnvoyGateway extends Construct {
         deployment: { replicas },
         podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
       },
-      dependsOn: [namespace.ready, ...props.dependsOn],
+      dependsOn: [namespace.ready, ...(props.dependsOn ?? [])],
     }).release;
   }
 
@@ -64,9 +72,9 @@ export class EnvoyGateway extends Construct {
    * namespaces only.
    */
   addGateway(listener: GatewayListenerProps): Manifests["release"] {
-    const { deployment, target, highAvailability } = this.props;
+    if (listener.hostnames.length === 0) throw new Error(`EnvoyGateway ${this.node.path}: addGateway needs at least one hostname (got none)`);
+    const { deployment, service, highAvailability } = this;
     const labels = platformLabels(deployment, "gateway");
-    const service = target.gatewayService;
     return new Manifests(this, "Gateway", {
       name: "gateway",
       namespace: EnvoyGateway.NAMESPACE,

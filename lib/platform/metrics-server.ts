@@ -6,7 +6,8 @@ import { CHARTS } from "./charts";
 export interface MetricsServerProps {
   /** Two replicas with a disruption budget. @default false */
   readonly highAvailability?: boolean;
-  readonly dependsOn: ITerraformDependable[];
+  /** What the release waits for (the target's prerequisites). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -15,10 +16,12 @@ export interface MetricsServerProps {
  */
 export class MetricsServer extends Construct {
   readonly release: HelmChart["release"];
+  readonly highAvailability: boolean;
 
-  constructor(scope: Construct, id: string, props: MetricsServerProps) {
+  constructor(scope: Construct, id: string, props: MetricsServerProps = {}) {
     super(scope, id);
-    const replicas = props.highAvailability ? 2 : 1;
+    this.highAvailability = props.highAvailability ?? false;
+    const replicas = this.highAvailability ? 2 : 1;
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.metricsServer,
       namespace: "kube-system",

@@ -1,21 +1,47 @@
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
+import { RESERVED_NAMESPACES } from "../config/cluster";
+import { parseIpv4Cidr } from "../core/cidr";
+import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
-import { ArgoCd } from "./argocd";
+import { ArgoCd, type GitOpsRepository } from "./argocd";
 import { CertManager } from "./cert-manager";
 import { DataAccess } from "./data-access";
 import { ExternalSecrets } from "./external-secrets";
 import { EnvoyGateway } from "./gateway";
 import { MetricsServer } from "./metrics-server";
-import { PolicyEngine } from "./policy";
-import { RemoteAccessConnector } from "./remote-access";
+import { PolicyEngine, type PolicyEngineKind } from "./policy";
+import { RemoteAccessConnector, type RemoteAccessOptions } from "./remote-access";
 import type { IPlatformTarget } from "./target";
-import { Tenant } from "./tenants";
+import { Tenant, type TenantOptions } from "./tenants";
+
+/**
+ * How traffic enters the cluster: `envoy-gateway` is installed here; the others are the
+ * cloud's own controllers, which the target provides (the Platform installs no gateway).
+ */
+export type PlatformIngress = "envoy-gateway" | "aws-load-balancer-controller" | "gke-gateway";
 
 export interface PlatformProps {
-  readonly spec: DeploymentSpec;
+  /** The deployment: labels, the Gateway's and Argo CD project's names, the internal CA's name. @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
   /** The target's cluster and cloud bindings. */
   readonly target: IPlatformTarget;
+  /** Two or more replicas of each controller, with disruption budgets. @default false */
+  readonly highAvailability?: boolean;
+  /** @default "envoy-gateway" */
+  readonly ingress?: PlatformIngress;
+  /** The engine enforcing the baseline (policy-rules.ts) in tenant namespaces. @default "kyverno" */
+  readonly policy?: PolicyEngineKind;
+  /** Namespaces for the product: quotas, limits, default-deny NetworkPolicies, data access. @default [] */
+  readonly tenants?: TenantOptions[];
+  /** A Git repository Argo CD syncs into the tenant namespaces. @default - Argo CD without applications */
+  readonly gitops?: GitOpsRepository;
+  /** Site-to-site peers' ranges: tenants may connect to them. @default [] */
+  readonly peerCidrs?: string[];
+  /** Names the Envoy gateway serves over HTTPS, e.g. a domain and its wildcard. @default - `*.<deployment>.internal` */
+  readonly hostnames?: string[];
+  /** A Twingate connector in the cluster, for operators. @default - none */
+  readonly remoteAccess?: RemoteAccessOptions;
 }
 
 /**
@@ -25,10 +51,15 @@ export interface PlatformProps {
  * identity, Argo CD, the Envoy gateway (where chosen), metrics-server (where missing)
  * and the remote-access connector (where configured). Each release
  * depends on the releases whose CRDs or webhooks it uses, and on the target's
- * prerequisites; nothing is ordered by position. Medium and large tiers run two or
- * more replicas of each controller.
+ * prerequisites; nothing is ordered by position. With `highAvailability` each
+ * controller runs two or more replicas.
  */
 export class Platform extends Construct {
+  static readonly DEFAULT_INGRESS: PlatformIngress = "envoy-gateway";
+  readonly naming: Naming;
+  readonly highAvailability: boolean;
+  readonly ingress: PlatformIngress;
+  readonly hostnames: string[];
   readonly certManager: CertManager;
   readonly secrets: ExternalSecrets;
   readonly policy: PolicyEngine;
@@ -39,28 +70,37 @@ export class Platform extends Construct {
   constructor(scope: Construct, id: string, props: PlatformProps) {
     super(scope, id);
     setComponent(this, "platform");
-    const { spec, target } = props;
-    const deployment = spec.name;
-    const highAvailability = spec.tier !== "small";
+    validate(id, props);
+    const { target } = props;
+    this.naming = namingOf(this, props.naming);
+    const naming = this.naming;
+    this.highAvailability = props.highAvailability ?? false;
+    this.ingress = props.ingress ?? Platform.DEFAULT_INGRESS;
+    this.hostnames = props.hostnames ?? [`*.${naming.deployment}.internal`];
+    const highAvailability = this.highAvailability;
     const dependsOn = target.prerequisites;
-    const common = { deployment, target, highAvailability, dependsOn };
+    const common = { naming, target, highAvailability, dependsOn };
 
-    this.gateway = spec.platform.ingress === "envoy-gateway" ? new EnvoyGateway(this, "Gateway", common) : undefined;
+    this.gateway = this.ingress === "envoy-gateway" ? new EnvoyGateway(this, "Gateway", common) : undefined;
     this.certManager = new CertManager(this, "CertManager", { ...common, gatewayApi: this.gateway?.release });
     this.secrets = new ExternalSecrets(this, "ExternalSecrets", common);
     this.policy = new PolicyEngine(this, "Policy", {
-      ...common,
-      engine: spec.platform.policy,
+      naming,
+      openshift: target.openshift,
+      highAvailability,
+      dependsOn,
+      engine: props.policy,
       ruleCrds: [this.certManager.release, this.secrets.release],
     });
 
-    this.tenants = spec.platform.tenants.map(
+    const peers = (props.peerCidrs ?? []).map((cidr) => ({ cidr }));
+    this.tenants = (props.tenants ?? []).map(
       (tenant) =>
         new Tenant(this, `Tenant-${tenant.name}`, {
-          tenant,
-          deployment,
+          ...tenant,
+          naming,
           openshift: target.openshift,
-          egress: [...target.tenantEgress, ...spec.network.peers.flatMap((p) => p.cidrs.map((cidr) => ({ cidr })))],
+          egress: [...target.tenantEgress, ...peers],
           ingressFrom: this.gateway
             ? { namespaces: [EnvoyGateway.NAMESPACE], cidrs: [] }
             : { namespaces: [], cidrs: target.loadBalancerSources },
@@ -69,12 +109,14 @@ export class Platform extends Construct {
     const data = target.data;
     if (data) {
       for (const tenant of this.tenants) {
-        new DataAccess(this, `Data-${tenant.namespace.name}`, { deployment, target, data, tenant, secrets: this.secrets });
+        new DataAccess(this, `Data-${tenant.namespace.name}`, { naming, target, data, namespace: tenant.namespace, secrets: this.secrets });
       }
     }
     this.argoCd = new ArgoCd(this, "ArgoCd", {
-      ...common,
-      gitops: spec.platform.gitops,
+      naming,
+      openshift: target.openshift,
+      highAvailability,
+      gitops: props.gitops,
       tenantNamespaces: this.tenants.map((t) => t.namespace.name),
       secrets: this.secrets,
       // Tenants' namespaces and policies exist before anything syncs into them.
@@ -82,13 +124,43 @@ export class Platform extends Construct {
     });
 
     this.gateway?.addGateway({
-      hostnames: spec.dns.domain ? [spec.dns.domain, `*.${spec.dns.domain}`] : [`*.${spec.dns.privateZone}`],
+      hostnames: this.hostnames,
       issuer: this.certManager.defaultIssuer,
       issuers: this.certManager.issuers,
     });
     if (target.needsMetricsServer) new MetricsServer(this, "MetricsServer", { highAvailability, dependsOn });
-    if (spec.vpn.remoteAccess) {
-      new RemoteAccessConnector(this, "RemoteAccess", { ...common, remoteAccess: spec.vpn.remoteAccess, secrets: this.secrets });
+    if (props.remoteAccess) {
+      new RemoteAccessConnector(this, "RemoteAccess", {
+        ...props.remoteAccess,
+        naming,
+        openshift: target.openshift,
+        secrets: this.secrets,
+        dependsOn,
+      });
     }
   }
+}
+
+const INGRESSES: readonly PlatformIngress[] = ["envoy-gateway", "aws-load-balancer-controller", "gke-gateway"];
+
+/** Checks what the add-ons would otherwise reject late, or at apply time. */
+function validate(id: string, props: PlatformProps): void {
+  const fail = (message: string) => {
+    throw new Error(`Platform ${id}: ${message}`);
+  };
+  if (props.ingress !== undefined && !INGRESSES.includes(props.ingress)) {
+    fail(`ingress must be one of ${INGRESSES.map((i) => `"${i}"`).join(", ")} (got ${JSON.stringify(props.ingress)})`);
+  }
+  const reserved: readonly string[] = RESERVED_NAMESPACES;
+  const seen = new Set<string>();
+  (props.tenants ?? []).forEach(({ name }, i) => {
+    if (reserved.includes(name)) fail(`tenants[${i}].name "${name}" is a namespace the platform or Kubernetes uses; pick another name`);
+    if (seen.has(name)) fail(`tenants[${i}].name "${name}" is used by another tenant; tenant names must be unique`);
+    seen.add(name);
+  });
+  if (props.gitops && seen.size === 0) fail("gitops needs at least one entry in tenants: Argo CD deploys only into tenant namespaces");
+  (props.peerCidrs ?? []).forEach((cidr, i) => {
+    if (!Token.isUnresolved(cidr) && !parseIpv4Cidr(cidr)) fail(`peerCidrs[${i}] must be an IPv4 range such as 192.168.0.0/16 (got ${JSON.stringify(cidr)})`);
+  });
+  if (props.hostnames?.length === 0) fail("hostnames must list at least one name (got none)");
 }

@@ -1,21 +1,31 @@
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
+import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
 import { BASELINE_RULES, constraintKind } from "./policy-rules";
-import type { IPlatformTarget } from "./target";
 import { TENANT_LABEL } from "./tenants";
 
+/** The admission controllers the baseline can run on. */
+export type PolicyEngineKind = "kyverno" | "gatekeeper";
+
 export interface PolicyEngineProps {
-  readonly engine: "kyverno" | "gatekeeper";
-  readonly deployment: string;
-  readonly target: IPlatformTarget;
+  /** @default "kyverno" */
+  readonly engine?: PolicyEngineKind;
+  /** The deployment (labels). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The cluster is OpenShift (see PlatformNamespace). @default false */
+  readonly openshift?: boolean;
   /** Three admission replicas (the engines' HA minimum). @default false */
   readonly highAvailability?: boolean;
-  readonly dependsOn: ITerraformDependable[];
-  /** The releases installing the CRDs some rules match (cert-manager's, External Secrets'). */
-  readonly ruleCrds: ITerraformDependable[];
+  /** What the engine's release waits for besides its namespace (the target's prerequisites). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The releases installing the CRDs some rules match (cert-manager's, External
+   * Secrets'): the policies wait for them. @default []
+   */
+  readonly ruleCrds?: ITerraformDependable[];
 }
 
 /** Tenant namespaces carry the tenant label; the baseline applies there only. */
@@ -28,27 +38,36 @@ const TENANT_NAMESPACES = { matchExpressions: [{ key: TENANT_LABEL, operator: "E
  * Gatekeeper as CEL ConstraintTemplates, then Constraints once the templates' CRDs exist.
  */
 export class PolicyEngine extends Construct {
+  static readonly DEFAULT_ENGINE: PolicyEngineKind = "kyverno";
+  readonly engine: PolicyEngineKind;
+  readonly highAvailability: boolean;
   readonly release: HelmChart["release"];
   /** The release holding the enforced policies. */
   readonly policies: Manifests["release"];
 
-  constructor(scope: Construct, id: string, props: PolicyEngineProps) {
+  constructor(scope: Construct, id: string, props: PolicyEngineProps = {}) {
     super(scope, id);
-    const { engine, deployment } = props;
-    const labels = platformLabels(deployment, "policy");
+    if (props.engine !== undefined && props.engine !== "kyverno" && props.engine !== "gatekeeper") {
+      throw new Error(`PolicyEngine ${id}: engine must be "kyverno" or "gatekeeper" (got ${JSON.stringify(props.engine)})`);
+    }
+    this.engine = props.engine ?? PolicyEngine.DEFAULT_ENGINE;
+    const engine = this.engine;
+    this.highAvailability = props.highAvailability ?? false;
+    const naming = namingOf(this, props.naming);
+    const labels = platformLabels(naming.deployment, "policy");
+    const ruleCrds = props.ruleCrds ?? [];
     const namespaceName = engine === "kyverno" ? "kyverno" : "gatekeeper-system";
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: namespaceName,
-      deployment,
+      naming,
       component: "policy",
-      podSecurity: "restricted",
-      openshift: props.target.openshift,
+      openshift: props.openshift,
       // Gatekeeper's webhook skips its own namespace by this label (its post-install job
       // would otherwise add it, and every plan would take it away again).
       labels: engine === "gatekeeper" ? { "admission.gatekeeper.sh/ignore": "no-self-managing" } : undefined,
     });
-    const dependsOn = [namespace.ready, ...props.dependsOn];
-    const ha = props.highAvailability ?? false;
+    const dependsOn = [namespace.ready, ...(props.dependsOn ?? [])];
+    const ha = this.highAvailability;
 
     if (engine === "kyverno") {
       this.release = new HelmChart(this, "Chart", {
@@ -79,7 +98,7 @@ export class PolicyEngine extends Construct {
             validations: [{ expression: rule.expression, message: rule.message }],
           },
         })),
-        dependsOn: [this.release, ...props.ruleCrds],
+        dependsOn: [this.release, ...ruleCrds],
       }).release;
       return;
     }
@@ -122,7 +141,7 @@ export class PolicyEngine extends Construct {
           match: { kinds: [{ apiGroups: rule.match.apiGroups, kinds: rule.match.kinds }], namespaceSelector: TENANT_NAMESPACES },
         },
       })),
-      dependsOn: [templates, ...props.ruleCrds],
+      dependsOn: [templates, ...ruleCrds],
     }).release;
   }
 }

@@ -1,23 +1,35 @@
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../config/spec";
 import { HelmChart } from "../core/helm";
+import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
-import type { ExternalSecrets } from "./external-secrets";
+import type { IExternalSecrets } from "./external-secrets";
 import { PlatformNamespace } from "./namespaces";
-import type { IPlatformTarget } from "./target";
 
-export interface RemoteAccessConnectorProps {
-  readonly deployment: string;
-  readonly target: IPlatformTarget;
-  readonly remoteAccess: NonNullable<DeploymentSpec["vpn"]["remoteAccess"]>;
+/** A Twingate connector: the remote network it joins and where its tokens are kept. */
+export interface RemoteAccessOptions {
+  /** The Twingate network's name: the `<network>` of `<network>.twingate.com`. */
+  readonly network: string;
+  /** The secret-manager key of a JSON secret with accessToken and refreshToken for one connector. */
+  readonly tokensSecret: string;
+}
+
+export interface RemoteAccessConnectorProps extends RemoteAccessOptions {
+  /** The deployment (labels). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The cluster is OpenShift (see PlatformNamespace). @default false */
+  readonly openshift?: boolean;
   /** Syncs the connector's tokens from the secret manager. */
-  readonly secrets: ExternalSecrets;
-  readonly dependsOn: ITerraformDependable[];
+  readonly secrets: IExternalSecrets;
+  /** What the release waits for besides its namespace and tokens (the target's prerequisites). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** The Secret keys the connector chart reads through envFrom. */
 const TOKEN_KEYS = { TWINGATE_ACCESS_TOKEN: "accessToken", TWINGATE_REFRESH_TOKEN: "refreshToken" };
+
+/** A Twingate network name. */
+const NETWORK = /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/;
 
 /**
  * A Twingate connector inside the cluster, so operators reach the private API server,
@@ -32,17 +44,19 @@ export class RemoteAccessConnector extends Construct {
 
   constructor(scope: Construct, id: string, props: RemoteAccessConnectorProps) {
     super(scope, id);
+    if (!Token.isUnresolved(props.network) && !NETWORK.test(props.network)) {
+      throw new Error(`RemoteAccessConnector ${id}: network must be the Twingate network name, the <network> of <network>.twingate.com (got ${JSON.stringify(props.network)})`);
+    }
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: RemoteAccessConnector.NAMESPACE,
-      deployment: props.deployment,
+      naming: namingOf(this, props.naming),
       component: "remote-access",
-      podSecurity: "restricted",
-      openshift: props.target.openshift,
+      openshift: props.openshift,
     });
     const tokens = props.secrets.sync(this, "Tokens", {
       namespace: RemoteAccessConnector.NAMESPACE,
       name: "twingate-connector-tokens",
-      remoteKey: props.remoteAccess.tokens.secretRef,
+      remoteKey: props.tokensSecret,
       properties: TOKEN_KEYS,
       dependsOn: [namespace.ready],
     });
@@ -51,9 +65,9 @@ export class RemoteAccessConnector extends Construct {
       name: "twingate-connector",
       namespace: RemoteAccessConnector.NAMESPACE,
       values: {
-        connector: { network: props.remoteAccess.network, existingSecret: "twingate-connector-tokens", logLevel: "info" },
+        connector: { network: props.network, existingSecret: "twingate-connector-tokens", logLevel: "info" },
       },
-      dependsOn: [namespace.ready, tokens, ...props.dependsOn],
+      dependsOn: [namespace.ready, tokens, ...(props.dependsOn ?? [])],
     }).release;
   }
 }

@@ -1,10 +1,11 @@
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { NetworkPolicyV1, type NetworkPolicyV1Spec } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
-import type { TenantSpec } from "../config/cluster";
 import { PRIVATE_RANGES } from "../core/cidr";
-import { PlatformNamespace, platformLabels } from "./namespaces";
+import { namingOf, type Naming } from "../core/naming";
+import { NAMESPACE_NAME, PlatformNamespace, platformLabels } from "./namespaces";
 import type { TenantEgress } from "./target";
 
 /** The label that marks a tenant namespace: policies and gateways select on it. */
@@ -18,14 +19,35 @@ export interface TenantIngressSources {
   readonly cidrs: string[];
 }
 
-export interface TenantProps {
-  readonly tenant: TenantSpec;
-  readonly deployment: string;
-  readonly openshift: boolean;
-  /** Ranges the tenant may reach besides the internet: data stores, endpoints, site-to-site peers. */
-  readonly egress: TenantEgress[];
-  readonly ingressFrom: TenantIngressSources;
+/** A tenant namespace's name and quota: what a Platform's `tenants` lists. */
+export interface TenantOptions {
+  /** The namespace's name: a DNS label, at most 63 characters. */
+  readonly name: string;
+  /** Total CPU requests and limits the namespace may claim, e.g. "40" or "500m". */
+  readonly cpu: string;
+  /** Total memory requests and limits, e.g. "160Gi". */
+  readonly memory: string;
+  /** Most pods. @default - 10 per requested CPU, at least 10 */
+  readonly pods?: number;
+  /** Total persistent volume claims, e.g. "500Gi". @default - no limit beyond the cluster's */
+  readonly storage?: string;
+  /** Allow HTTPS (443) to the internet; DNS, the namespace itself and `egress` are always allowed. @default true */
+  readonly internetEgress?: boolean;
 }
+
+export interface TenantProps extends TenantOptions {
+  /** The deployment the namespace belongs to (its labels). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The cluster is OpenShift: the namespace keeps its Pod Security labels as set here. @default false */
+  readonly openshift?: boolean;
+  /** Ranges the tenant may reach besides the internet: data stores, endpoints, site-to-site peers. @default [] */
+  readonly egress?: TenantEgress[];
+  /** Where traffic into the tenant's pods may come from besides the namespace itself. @default - nowhere else */
+  readonly ingressFrom?: TenantIngressSources;
+}
+
+const CPU_QUANTITY = /^\d+(\.\d+)?m?$/;
+const BYTES_QUANTITY = /^\d+(Ki|Mi|Gi|Ti)$/;
 
 /** Default per-container requests and limits, for pods that declare none. */
 const CONTAINER_DEFAULTS = {
@@ -42,35 +64,54 @@ const CONTAINER_DEFAULTS = {
  */
 export class Tenant extends Construct {
   readonly namespace: PlatformNamespace;
+  readonly pods: number;
+  readonly internetEgress: boolean;
 
   constructor(scope: Construct, id: string, props: TenantProps) {
     super(scope, id);
-    const { tenant } = props;
+    const invalid = (value: string | undefined, pattern: RegExp) => value !== undefined && !Token.isUnresolved(value) && !pattern.test(value);
+    if (invalid(props.name, NAMESPACE_NAME)) {
+      throw new Error(`Tenant ${id}: name must be a DNS label of a-z, 0-9 and "-", at most 63 characters (got ${JSON.stringify(props.name)})`);
+    }
+    if (invalid(props.cpu, CPU_QUANTITY)) {
+      throw new Error(`Tenant ${props.name}: cpu must be a CPU quantity such as "40" or "500m" (got ${JSON.stringify(props.cpu)})`);
+    }
+    for (const prop of ["memory", "storage"] as const) {
+      if (invalid(props[prop], BYTES_QUANTITY)) {
+        throw new Error(`Tenant ${props.name}: ${prop} must be a quantity such as "160Gi" (Ki, Mi, Gi or Ti) (got ${JSON.stringify(props[prop])})`);
+      }
+    }
+    if (props.pods !== undefined && !(Number.isInteger(props.pods) && props.pods >= 1)) {
+      throw new Error(`Tenant ${props.name}: pods must be a whole number of at least 1 (got ${props.pods})`);
+    }
+    this.pods = props.pods ?? Math.max(10, Math.ceil(Number.parseFloat(props.cpu) * (props.cpu.endsWith("m") ? 0.01 : 10)));
+    this.internetEgress = props.internetEgress ?? true;
+    const naming = namingOf(this, props.naming);
     this.namespace = new PlatformNamespace(this, "Namespace", {
-      name: tenant.name,
-      deployment: props.deployment,
+      name: props.name,
+      naming,
       component: "tenant",
       podSecurity: "restricted",
       openshift: props.openshift,
-      labels: { [TENANT_LABEL]: tenant.name },
+      labels: { [TENANT_LABEL]: props.name },
       sccGrant: false,
     });
     const metadata = (name: string) => ({
       name,
-      namespace: this.namespace.namespace.metadata.name,
-      labels: platformLabels(props.deployment, "tenant"),
+      namespace: this.namespace.reference,
+      labels: platformLabels(naming.deployment, "tenant"),
     });
 
     new ResourceQuotaV1(this, "Quota", {
       metadata: metadata("tenant-quota"),
       spec: {
         hard: {
-          "requests.cpu": tenant.cpu,
-          "limits.cpu": tenant.cpu,
-          "requests.memory": tenant.memory,
-          "limits.memory": tenant.memory,
-          pods: String(tenant.pods ?? Math.max(10, Math.ceil(Number.parseFloat(tenant.cpu) * (tenant.cpu.endsWith("m") ? 0.01 : 10)))),
-          ...(tenant.storage ? { "requests.storage": tenant.storage } : {}),
+          "requests.cpu": props.cpu,
+          "limits.cpu": props.cpu,
+          "requests.memory": props.memory,
+          "limits.memory": props.memory,
+          pods: String(this.pods),
+          ...(props.storage ? { "requests.storage": props.storage } : {}),
           "services.loadbalancers": "0",
           "services.nodeports": "0",
         },
@@ -97,7 +138,7 @@ export class Tenant extends Construct {
       policyTypes: ["Egress"],
       egress: [{ ports: [53, 5353].flatMap((port) => ["UDP", "TCP"].map((protocol) => ({ port: String(port), protocol }))) }],
     });
-    const { namespaces, cidrs } = props.ingressFrom;
+    const { namespaces, cidrs } = props.ingressFrom ?? { namespaces: [], cidrs: [] };
     if (namespaces.length + cidrs.length > 0) {
       policy("AllowGateway", "allow-from-gateway", {
         podSelector: everyPod,
@@ -115,12 +156,12 @@ export class Tenant extends Construct {
     policy("AllowNetwork", "allow-to-network", {
       podSelector: everyPod,
       policyTypes: ["Egress"],
-      egress: props.egress.map(({ cidr, ports }) => ({
+      egress: (props.egress ?? []).map(({ cidr, ports }) => ({
         to: [{ ipBlock: { cidr } }],
         ports: ports?.map((p) => ({ port: String(p.port), protocol: p.protocol })),
       })),
     });
-    if (tenant.internetEgress) {
+    if (this.internetEgress) {
       policy("AllowInternetHttps", "allow-internet-https", {
         podSelector: everyPod,
         policyTypes: ["Egress"],

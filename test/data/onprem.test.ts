@@ -293,7 +293,7 @@ describe("OnpremObjectStore", () => {
     expect(store.endpointCA).toBeUndefined();
     expect(store.s3Credentials.region).toEqual({ name: "object-store-keys", key: "region" });
     expect(dependsOn(object(external, "Cluster", "postgres").release, keys.release)).toBe(true);
-    expect(external.json.output.object_store_buckets.value).toEqual(["initech-metrics", "initech-logs", "initech-config", "initech-backups"]);
+    expect(external.json.output.data_object_store_buckets.value).toEqual(["initech-metrics", "initech-logs", "initech-config", "initech-backups"]);
   });
 });
 

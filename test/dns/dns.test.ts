@@ -20,7 +20,7 @@ describe("AwsDns", () => {
   test("a public zone for the domain, its name servers an output for delegation", () => {
     const zone = infra.resource("aws_route53_zone", (z) => z.vpc === undefined);
     expect(zone.name).toBe("acme.example.com");
-    expect(infra.json.output.public_zone_name_servers.value).toBe(infra.ref(zone, "name_servers"));
+    expect(infra.json.output.dns_public_zone_name_servers.value).toBe(infra.ref(zone, "name_servers"));
   });
 
   test("an ACM certificate for the domain and its wildcard, validated through DNS in the public zone", () => {
@@ -64,7 +64,7 @@ describe("AzureDns", () => {
     expect(link.private_dns_zone_name).toBe(infra.ref(zone, "name"));
     expect(link.registration_enabled).toBe(false);
     expect(infra.resource("azurerm_dns_zone").name).toBe("acme.example.com");
-    expect(infra.json.output.public_zone_name_servers.value).toContain(`${infra.resource("azurerm_dns_zone").tfAddress}.name_servers`);
+    expect(infra.json.output.dns_public_zone_name_servers.value).toContain(`${infra.resource("azurerm_dns_zone").tfAddress}.name_servers`);
   });
 });
 
@@ -78,6 +78,6 @@ describe("GcpDns", () => {
     expect(pub.dns_name).toBe("acme.example.com.");
     expect(pub.dnssec_config.state).toBe("on");
     expect(pub.cloud_logging_config.enable_logging).toBe(true);
-    expect(infra.json.output.public_zone_name_servers.value).toBe(infra.ref(pub, "name_servers"));
+    expect(infra.json.output.dns_public_zone_name_servers.value).toBe(infra.ref(pub, "name_servers"));
   });
 });

@@ -1,77 +1,149 @@
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
 import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { DeploymentSpec } from "../../config/spec";
-import type { ExistingCluster } from "../../cluster/existing";
+import type { IKubernetesCluster } from "../../cluster/cluster";
+import { parseIpv4Cidr } from "../../core/cidr";
 import { HelmChart, Manifests } from "../../core/helm";
+import { namingOf, type Naming } from "../../core/naming";
 import { protect } from "../../core/protect";
 import { IN_CLUSTER_API } from "../../data/onprem-credentials";
-import { DATA_NAMESPACE, OnpremDataPlan } from "../../data/onprem-plan";
+import { DATA_NAMESPACE, type OnpremDataPlan } from "../../data/onprem-plan";
 import { CHARTS } from "../charts";
 import { PlatformNamespace, platformLabels } from "../namespaces";
 import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
 
-export interface OnpremPlatformTargetProps {
-  readonly spec: DeploymentSpec;
-  readonly cluster: ExistingCluster;
+/**
+ * How Services of type LoadBalancer get an address: the cluster's own implementation
+ * (NSX, an OpenShift cloud), MetalLB installed here, or none (the gateway listens on
+ * node ports).
+ */
+export type OnpremLoadBalancer = "provided" | "metallb" | "nodeport";
+
+/** HashiCorp Vault or OpenBao KV v2, read with the Kubernetes auth method. */
+export interface VaultSecretStore {
+  /** The https:// URL of the Vault server. */
+  readonly server: string;
+  /** The KV v2 mount. @default "secret" */
+  readonly path?: string;
+  /** The Vault role bound to External Secrets' service account. */
+  readonly role: string;
+  /** The Kubernetes auth method's mount path. @default "kubernetes" */
+  readonly authMount?: string;
 }
+
+export interface OnpremPlatformTargetProps {
+  /** The deployment (labels, the admin bindings' names). @default - the enclosing ByocStack's naming */
+  readonly naming?: Naming;
+  /** The existing cluster (ExistingCluster): its distribution decides OpenShift handling and metrics-server. */
+  readonly cluster: IKubernetesCluster;
+  /** The cluster's node network, where its neighbours (databases, services) live: tenants may connect to it. @default - none */
+  readonly networkCidr?: string;
+  /** @default "nodeport" */
+  readonly loadBalancer?: OnpremLoadBalancer;
+  /** The addresses MetalLB hands out (CIDRs or first-last ranges); required with `loadBalancer: "metallb"`. @default - none */
+  readonly loadBalancerAddresses?: string[];
+  /** Where External Secrets reads the platform's secrets. @default - no store: nothing can be synced from a secret manager */
+  readonly vault?: VaultSecretStore;
+  /** Cluster administrators, `user:<name>` or `group:<name>`: bound to cluster-admin. @default [] */
+  readonly admins?: string[];
+  /**
+   * The in-cluster data layer's names, published to tenants before OnpremDataLayer
+   * (given the same plan) creates the stores. Creates the `data` namespace.
+   * @default - no data layer
+   */
+  readonly data?: OnpremDataPlan;
+}
+
+/** A MetalLB address range: a CIDR (192.0.2.0/28) or a first-last range (192.0.2.10-192.0.2.20). */
+const ADDRESS_RANGE = /^\d+\.\d+\.\d+\.\d+(\/\d+|-\d+\.\d+\.\d+\.\d+)$/;
+/** A Kubernetes subject bound to cluster-admin. */
+const ADMIN = /^(user|group):\S+$/;
 
 /**
  * An existing cluster as a platform target: External Secrets reads Vault/OpenBao with
- * the Kubernetes auth method when the spec configures it; certificates come from the
+ * the Kubernetes auth method when `vault` is given; certificates come from the
  * internal CA (no DNS provider to answer ACME DNS-01); the gateway is exposed through
  * the cluster's own load balancer, MetalLB (installed here, L2 mode) or node ports.
  * Admins get cluster-admin through a ClusterRoleBinding to their user or group. The data
- * layer runs in the cluster too: its names are known from the spec (`data`), its
+ * layer runs in the cluster too: its names are known from the plan (`data`), its
  * namespace is created here so the tenants' credential store can be granted access to it
  * before the stores exist, and the stores themselves come from OnpremDataLayer, built
  * after the Platform whose cert-manager and External Secrets they use.
  */
 export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
-  readonly cluster: ExistingCluster;
+  static readonly DEFAULT_LOAD_BALANCER: OnpremLoadBalancer = "nodeport";
+  readonly cluster: IKubernetesCluster;
   readonly gatewayService: GatewayService;
   readonly needsMetricsServer: boolean;
   readonly openshift: boolean;
+  readonly loadBalancer: OnpremLoadBalancer;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly loadBalancerSources: string[] = [];
   /** The declared node network: where the cluster's neighbours (databases, services) live; pods use the cluster's own range. */
   readonly tenantEgress: TenantEgress[];
-  /** The data stores' in-cluster names, Secrets and sizes. */
-  readonly data: OnpremDataPlan;
+  /** The data stores' in-cluster names, Secrets and sizes; undefined without a data layer. */
+  readonly data?: OnpremDataPlan;
   /** The `data` namespace (Pod Security restricted; `prevent_destroy` with data protection: deleting it deletes every volume). */
-  readonly dataNamespace: PlatformNamespace;
-  private readonly spec: DeploymentSpec;
+  readonly dataNamespace?: PlatformNamespace;
+  private readonly naming: Naming;
+  private readonly vault?: VaultSecretStore;
 
   constructor(scope: Construct, id: string, props: OnpremPlatformTargetProps) {
     super(scope, id);
-    const { spec, cluster } = props;
-    if (spec.target.cloud !== "onprem") throw new Error(`OnpremPlatformTarget needs an onprem target, got ${spec.target.cloud}`);
-    this.spec = spec;
+    const fail = (message: string) => {
+      throw new Error(`OnpremPlatformTarget ${id}: ${message}`);
+    };
+    const { cluster, networkCidr, loadBalancerAddresses } = props;
+    this.loadBalancer = props.loadBalancer ?? OnpremPlatformTarget.DEFAULT_LOAD_BALANCER;
+    if (!["provided", "metallb", "nodeport"].includes(this.loadBalancer)) {
+      fail(`loadBalancer must be "provided", "metallb" or "nodeport" (got ${JSON.stringify(this.loadBalancer)})`);
+    }
+    if (this.loadBalancer === "metallb" && !loadBalancerAddresses?.length) {
+      fail('loadBalancer "metallb" needs loadBalancerAddresses: the ranges MetalLB may hand out (got none)');
+    }
+    if (this.loadBalancer !== "metallb" && loadBalancerAddresses) {
+      fail(`loadBalancerAddresses are only used with loadBalancer "metallb" (got loadBalancer ${JSON.stringify(this.loadBalancer)})`);
+    }
+    loadBalancerAddresses?.forEach((range, i) => {
+      if (!ADDRESS_RANGE.test(range)) fail(`loadBalancerAddresses[${i}] must be a CIDR (192.0.2.0/28) or a range (192.0.2.10-192.0.2.20) (got ${JSON.stringify(range)})`);
+    });
+    if (networkCidr !== undefined && !Token.isUnresolved(networkCidr) && !parseIpv4Cidr(networkCidr)) {
+      fail(`networkCidr must be an IPv4 range such as 10.0.0.0/16 (got ${JSON.stringify(networkCidr)})`);
+    }
+    const admins = props.admins ?? [];
+    admins.forEach((admin, i) => {
+      if (!ADMIN.test(admin)) fail(`admins[${i}] must be a Kubernetes subject such as group:platform-admins or user:alice (got ${JSON.stringify(admin)})`);
+    });
+    if (props.vault && !/^https:\/\/\S+$/.test(props.vault.server)) fail(`vault.server must be an https:// URL (got ${JSON.stringify(props.vault.server)})`);
+
+    this.naming = namingOf(this, props.naming);
+    this.vault = props.vault;
     this.cluster = cluster;
-    this.tenantEgress = [{ cidr: spec.network.cidr }];
+    this.tenantEgress = networkCidr ? [{ cidr: networkCidr }] : [];
     this.openshift = cluster.distribution === "openshift";
     // OpenShift and vSphere Kubernetes ship a metrics API; other clusters need metrics-server.
     this.needsMetricsServer = cluster.distribution === "kubernetes";
-    const { loadBalancer, loadBalancerAddresses } = spec.target;
-    this.gatewayService = { type: loadBalancer === "nodeport" ? "NodePort" : "LoadBalancer", annotations: {} };
-    if (loadBalancer === "metallb" && loadBalancerAddresses) this.prerequisites.push(this.metallb(loadBalancerAddresses));
+    this.gatewayService = { type: this.loadBalancer === "nodeport" ? "NodePort" : "LoadBalancer", annotations: {} };
+    if (this.loadBalancer === "metallb" && loadBalancerAddresses) this.prerequisites.push(this.metallb(loadBalancerAddresses));
 
-    this.data = new OnpremDataPlan(spec);
-    this.dataNamespace = new PlatformNamespace(this, "DataNamespace", {
-      name: DATA_NAMESPACE,
-      deployment: spec.name,
-      component: "data",
-      podSecurity: "restricted",
-      openshift: this.openshift,
-    });
-    protect(this.dataNamespace.namespace, spec.data.protection);
+    if (props.data) {
+      this.data = props.data;
+      this.dataNamespace = new PlatformNamespace(this, "DataNamespace", {
+        name: DATA_NAMESPACE,
+        naming: this.naming,
+        component: "data",
+        podSecurity: "restricted",
+        openshift: this.openshift,
+      });
+      protect(this.dataNamespace.namespace, props.data.protection);
+    }
 
-    spec.cluster.admins.forEach((admin, i) => {
+    admins.forEach((admin, i) => {
       const [kind, name] = admin.split(/:(.*)/s);
       new ClusterRoleBindingV1(this, `Admin-${i}`, {
-        metadata: { name: `${spec.name}-admin-${i}`, labels: platformLabels(spec.name, "access") },
+        metadata: { name: this.naming.name("admin", String(i)), labels: platformLabels(this.naming.deployment, "access") },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
         subject: [{ kind: kind === "group" ? "Group" : "User", name, apiGroup: "rbac.authorization.k8s.io" }],
       });
@@ -79,7 +151,7 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
   }
 
   secretStore(_scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
-    const vault = this.spec.platform.secretStore?.vault;
+    const vault = this.vault;
     if (!vault) return undefined;
     return {
       identity: { serviceAccountAnnotations: {}, podLabels: {} },
@@ -87,9 +159,9 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
       config: {
         vault: {
           server: vault.server,
-          path: vault.path,
+          path: vault.path ?? "secret",
           version: "v2",
-          auth: { kubernetes: { mountPath: vault.authMount, role: vault.role, serviceAccountRef: { name: sa.name, namespace: sa.namespace, audiences: ["vault"] } } },
+          auth: { kubernetes: { mountPath: vault.authMount ?? "kubernetes", role: vault.role, serviceAccountRef: { name: sa.name, namespace: sa.namespace, audiences: ["vault"] } } },
         },
       },
     };
@@ -99,11 +171,11 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
     return undefined;
   }
 
-  /** MetalLB in L2 mode handing out the spec's addresses; its speaker needs host networking. */
+  /** MetalLB in L2 mode handing out `addresses`; its speaker needs host networking. */
   private metallb(addresses: string[]): ITerraformDependable {
     const namespace = new PlatformNamespace(this, "MetallbNamespace", {
       name: "metallb-system",
-      deployment: this.spec.name,
+      naming: this.naming,
       component: "load-balancer",
       podSecurity: "privileged",
       openshift: this.openshift,
@@ -115,7 +187,7 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
       values: { frrk8s: { enabled: false }, speaker: { frr: { enabled: false } } },
       dependsOn: [namespace.ready],
     }).release;
-    const labels = platformLabels(this.spec.name, "load-balancer");
+    const labels = platformLabels(this.naming.deployment, "load-balancer");
     return new Manifests(this, "MetallbPool", {
       name: "metallb-pool",
       namespace: "metallb-system",
@@ -135,9 +207,9 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
    * `system:basic-user` role; a Role could not grant it (the resource is cluster-scoped).
    */
   dataCredentialsStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> | undefined {
-    const names = this.data.bundleNames;
-    if (names.length === 0) return undefined;
-    const labels = platformLabels(this.spec.name, "data");
+    const names = this.data?.bundleNames ?? [];
+    if (!this.dataNamespace || names.length === 0) return undefined;
+    const labels = platformLabels(this.naming.deployment, "data");
     const metadata = { name: `${sa.namespace}-${sa.name}`, namespace: DATA_NAMESPACE, labels };
     const role = new RoleV1(scope, "DataCredentialsRole", {
       metadata,
