@@ -49,6 +49,7 @@ const CDKTF_INIT_TSCONFIG = {
   exclude: ["node_modules", "cdktf.out"],
 };
 
+const AWS_EXAMPLES = ["library-spec", "library-aws-eks", "library-aws-postgres"];
 let project: string;
 
 function npm(...args: string[]): string {
@@ -132,7 +133,7 @@ describe("a new cdktf project that installs cdktf-byoc with the AWS provider onl
   });
 
   test("the library examples type-check under cdktf init's CommonJS tsconfig and under node16 resolution", () => {
-    for (const name of ["library-spec"]) addExample(name);
+    for (const name of AWS_EXAMPLES) addExample(name);
     const commonjs = tsc("-p", "tsconfig.json");
     expect(commonjs.stdout + commonjs.stderr).toBe("");
     const node16 = tsc("-p", "tsconfig.json", "--noEmit", "--module", "node16", "--moduleResolution", "node16");
@@ -148,6 +149,37 @@ describe("a new cdktf project that installs cdktf-byoc with the AWS provider onl
     expect(stacks["acme-aws-infra"].resources("aws_subnet").map((s) => s.availability_zone).sort()).toEqual(["eu-west-1a", "eu-west-1a", "eu-west-1a", "eu-west-1b", "eu-west-1b", "eu-west-1b"]);
   });
 
+  test("network and EKS in the user's own TerraformStack: private nodes, encrypted secrets, the API open to the allowlist only, the user's tags", () => {
+    const { "shop-eks": eks } = synthExample("library-aws-eks");
+    const cluster = eks.resource("aws_eks_cluster");
+    expect(cluster.name).toBe("shop-cluster");
+    expect(cluster.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ["203.0.113.0/24"] });
+    expect(cluster.encryption_config.provider.key_arn).toBe(eks.ref(eks.resource("aws_kms_key", (k) => k.tags.Name === "shop-eks-secrets"), "arn"));
+    expect(cluster.tags).toMatchObject({ deployment: "shop", environment: "staging", "cost-center": "42", "managed-by": "cdktf-byoc" });
+    expect(eks.resource("aws_vpc").cidr_block).toBe("10.64.0.0/16");
+    expect(Object.keys(eks.json.output)).toContain("cluster_name");
+  });
+
+  test("PostgreSQL alone in an existing VPC given by ids: private, the user's key, TLS forced, protected, reachable from the client group only", () => {
+    const { "billing-db": db } = synthExample("library-aws-postgres");
+    expect(Object.keys(db.json.resource).filter((t) => ["aws_vpc", "aws_subnet", "aws_kms_key"].includes(t))).toEqual([]);
+    const instance = db.resource("aws_db_instance");
+    expect(instance).toMatchObject({
+      publicly_accessible: false,
+      storage_encrypted: true,
+      kms_key_id: "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      allocated_storage: 200,
+      multi_az: true,
+      deletion_protection: true,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(db.resource("aws_db_subnet_group").subnet_ids).toEqual(["subnet-0ddd0000000000001", "subnet-0ddd0000000000002"]);
+    const params = db.resource("aws_db_parameter_group").parameter;
+    expect(params).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
+    const ingress = db.resources("aws_vpc_security_group_ingress_rule");
+    expect(ingress.map((r) => [r.referenced_security_group_id, r.from_port, r.to_port])).toEqual([["sg-0c0c0c0c0c0c0c0c0", 5432, 5432]]);
+  });
+
   test("a target whose provider package is missing is a one-line error naming the package to install", () => {
     const script = [
       'const { App } = require("cdktf");',
@@ -158,5 +190,24 @@ describe("a new cdktf project that installs cdktf-byoc with the AWS provider onl
     const run = spawnSync(process.execPath, ["-e", script], { cwd: project, encoding: "utf8" });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe(`install @cdktf/provider-azurerm@${ours.devDependencies["@cdktf/provider-azurerm"]} to synthesize an azure target (npm install @cdktf/provider-azurerm@${ours.devDependencies["@cdktf/provider-azurerm"]})`);
+  });
+});
+
+describe("the same project after adding the GCP provider", () => {
+  test("Cloud SQL alone on an existing VPC with the user's key: private IP only, TLS required, IAM login, point-in-time recovery, protected", () => {
+    npm("install", `@cdktf/provider-google@${ours.devDependencies["@cdktf/provider-google"]}`);
+    addExample("library-gcp-sql");
+    const build = tsc("-p", "tsconfig.json");
+    expect(build.stdout + build.stderr).toBe("");
+    const { "ledger-db": sql } = synthExample("library-gcp-sql");
+    const instance = sql.resource("google_sql_database_instance");
+    expect(instance.encryption_key_name).toBe("projects/ledger-prod-4711/locations/europe-west4/keyRings/ledger/cryptoKeys/sql");
+    expect(instance.deletion_protection).toBe(true);
+    expect(instance.lifecycle).toMatchObject({ prevent_destroy: true });
+    const settings = instance.settings;
+    expect(settings.ip_configuration).toMatchObject({ ipv4_enabled: false, private_network: "projects/ledger-prod-4711/global/networks/shared", ssl_mode: "ENCRYPTED_ONLY" });
+    expect(settings.availability_type).toBe("REGIONAL");
+    expect(settings.backup_configuration).toMatchObject({ enabled: true, point_in_time_recovery_enabled: true });
+    expect(settings.database_flags).toContainEqual({ name: "cloudsql.iam_authentication", value: "on" });
   });
 });
