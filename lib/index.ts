@@ -34,3 +34,11 @@ export { CHARTS, RETIRED_CHARTS } from "./platform/charts";
 export { BASELINE_RULES, type BaselineRule } from "./platform/policy-rules";
 export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "./platform/target";
 export { buildStacks } from "../stacks";
+// Props and interfaces of the add-ons (types only: no provider package is loaded).
+export type { PlatformIngress, PlatformProps } from "./platform/platform";
+export type { INamespace } from "./platform/namespaces";
+export type { ICertManager } from "./platform/cert-manager";
+export type { IExternalSecrets, SyncedSecretProps } from "./platform/external-secrets";
+export type { TenantOptions } from "./platform/tenants";
+export type { GitOpsRepository } from "./platform/argocd";
+export type { RemoteAccessOptions } from "./platform/remote-access";
