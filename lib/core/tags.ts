@@ -27,6 +27,10 @@ interface Labelable {
   resetLabels(): void;
 }
 
+// Generated resource classes have tags/labels setters, but no common type says so.
+const taggable = (node: object): node is Taggable => typeof (node as Partial<Taggable>).resetTags === "function";
+const labelable = (node: object): node is Labelable => typeof (node as Partial<Labelable>).resetLabels === "function";
+
 /**
  * Tags every taggable resource (AWS/Azure `tags`, GCP `labels`) with the deployment,
  * its component, the environment, `managed-by` and the user's tags. Tags a construct
@@ -42,13 +46,9 @@ export class TaggingAspect implements IAspect {
     if (node.terraformResourceType.startsWith("google_")) {
       // GCP labels only: a google resource's `tags` are Resource Manager tag bindings
       // (tagKeys/..., replacement-forcing), not key-value labels.
-      if (typeof (node as unknown as Labelable).resetLabels === "function") {
-        const n = node as unknown as Labelable;
-        n.labels = { ...gcpLabels(tags), ...n.labelsInput };
-      }
-    } else if (typeof (node as unknown as Taggable).resetTags === "function") {
-      const n = node as unknown as Taggable;
-      n.tags = { ...tags, ...n.tagsInput };
+      if (labelable(node)) node.labels = { ...gcpLabels(tags), ...node.labelsInput };
+    } else if (taggable(node)) {
+      node.tags = { ...tags, ...node.tagsInput };
     }
   }
 }
