@@ -1,7 +1,7 @@
 /**
  * The naive baseline the bench compares against: what a program pays when it imports
- * the five provider packages by their root (`import { Vpc } from "@cdktf/provider-aws"`)
- * before synthesizing. Preloaded with `node -r`; the one file the deep-import test allows.
+ * the five provider packages by their package root instead of one module per resource
+ * before synthesizing (deliberately, for the comparison). Preloaded with `node -r`; the one file the deep-import test allows.
  */
 import "@cdktf/provider-aws";
 import "@cdktf/provider-azurerm";

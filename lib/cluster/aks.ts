@@ -18,10 +18,11 @@ import { namingOf, type Naming } from "../core/naming";
 import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import { requireInt, requireNetworkId, requireProp } from "../data/azure-store";
+import { requireNetworkId } from "../data/azure-store";
 import type { IAzureKey } from "../data/keys/azure";
 import { clusterRanges, type IAzureNetwork } from "../network/azure";
 import type { ClusterConnection, IKubernetesCluster } from "./cluster";
+import { requireInt, requireProp } from "../core/validate";
 
 /**
  * An AKS cluster as the platform target uses it: the kit's AksCluster or an existing

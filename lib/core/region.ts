@@ -1,5 +1,6 @@
 import { TerraformProvider, TerraformStack, Token } from "cdktf";
 import type { IConstruct } from "constructs";
+import { label } from "./validate";
 
 /**
  * The region a construct builds in: `given` if set, else the region of the stack's
@@ -9,15 +10,15 @@ import type { IConstruct } from "constructs";
  */
 export function resolveRegion(scope: IConstruct, providerType: string, given: string | undefined): string {
   const configured = providerRegion(scope, providerType);
-  const label = `${scope.constructor.name} ${scope.node.path}`;
+  const who = label(scope);
   if (given !== undefined) {
     if (configured !== undefined && !Token.isUnresolved(given) && !Token.isUnresolved(configured) && given !== configured) {
-      throw new Error(`${label}: region ${JSON.stringify(given)} differs from the ${providerType} provider's region ${JSON.stringify(configured)}; give the provider's region or leave region unset`);
+      throw new Error(`${who}: region ${JSON.stringify(given)} differs from the ${providerType} provider's region ${JSON.stringify(configured)}; give the provider's region or leave region unset`);
     }
     return given;
   }
   if (configured === undefined) {
-    throw new Error(`${label}: no region: set the ${providerType} provider's region in the stack, or the construct's region prop`);
+    throw new Error(`${who}: no region: set the ${providerType} provider's region in the stack, or the construct's region prop`);
   }
   return configured;
 }

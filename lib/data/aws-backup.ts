@@ -10,8 +10,9 @@ import { TIERS } from "../config/tiers";
 import { namingOf, type Naming } from "../core/naming";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import { requireInt, requireProp, type AwsDisasterRecovery } from "./aws-store";
+import { type AwsDisasterRecovery } from "./aws-store";
 import type { IAwsKey } from "./keys/aws";
+import { requireInt, requireProp } from "../core/validate";
 
 export interface AwsBackupCopiesProps {
   /** What is backed up and copied, by ARN. */

@@ -17,9 +17,10 @@ import { protect } from "../core/protect";
 import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
 import { AwsBucketReplication } from "./aws-bucket-replication";
-import { requireProp, type AwsDisasterRecovery } from "./aws-store";
+import { type AwsDisasterRecovery } from "./aws-store";
 import type { BucketRef } from "./data";
 import type { IAwsKey } from "./keys/aws";
+import { requireProp } from "../core/validate";
 
 /** Which buckets, and how long they keep objects. */
 export interface AwsBucketsOptions {

@@ -12,8 +12,9 @@ import { setComponent } from "../core/tags";
 import { serviceLogGroups } from "./aws-log-groups";
 import { MASTER_USER, RDS_CA } from "./aws-postgres";
 import { StoreSecurityGroup } from "./aws-security-group";
-import { DEFAULT_LOG_RETENTION_DAYS, requireInt, requireProp, validateStoreProps, type AwsStoreProps } from "./aws-store";
+import { DEFAULT_LOG_RETENTION_DAYS, validateStoreProps, type AwsStoreProps } from "./aws-store";
 import type { DataStoreConnection } from "./data";
+import { requireInt, requireProp } from "../core/validate";
 
 const SMALL = TIERS.small.data;
 

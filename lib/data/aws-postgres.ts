@@ -16,9 +16,10 @@ import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
 import { serviceLogGroups } from "./aws-log-groups";
 import { StoreSecurityGroup } from "./aws-security-group";
-import { DEFAULT_LOG_RETENTION_DAYS, requireInt, requireProp, validateStoreProps, type AwsDisasterRecovery, type AwsStoreProps } from "./aws-store";
+import { DEFAULT_LOG_RETENTION_DAYS, validateStoreProps, type AwsDisasterRecovery, type AwsStoreProps } from "./aws-store";
 import type { DataStoreConnection } from "./data";
 import type { IAwsKey } from "./keys/aws";
+import { requireInt, requireProp } from "../core/validate";
 
 /** Days of backups kept in the DR region (fixed: changing it would restart the replication). */
 const DR_RETENTION_DAYS = 14;

@@ -13,9 +13,10 @@ import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
 import { serviceLogGroups } from "./aws-log-groups";
 import { StoreSecurityGroup } from "./aws-security-group";
-import { DEFAULT_LOG_RETENTION_DAYS, requireInt, requireProp, validateStoreProps, type AwsStoreProps } from "./aws-store";
+import { DEFAULT_LOG_RETENTION_DAYS, validateStoreProps, type AwsStoreProps } from "./aws-store";
 import type { DataStoreConnection } from "./data";
 import type { IAwsKey } from "./keys/aws";
+import { requireInt, requireProp } from "../core/validate";
 
 const SMALL = TIERS.small.data;
 

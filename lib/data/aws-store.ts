@@ -5,6 +5,7 @@ import { LOG_RETENTION_DAYS } from "../config/schema";
 import type { Naming } from "../core/naming";
 import type { IAwsNetwork } from "../network/aws";
 import type { IAwsKey } from "./keys/aws";
+import { label, requireProp } from "../core/validate";
 
 /**
  * The second region copies are kept in: a provider configured for it and the key that
@@ -51,24 +52,8 @@ export interface AwsStoreProps {
 /** Days a data store's log groups keep events unless told otherwise (the spec's flow-log default). */
 export const DEFAULT_LOG_RETENTION_DAYS = 365;
 
-/** `<Class> <path>`: how an error names the construct that refused a prop. */
-function label(scope: IConstruct): string {
-  return `${scope.constructor.name} ${scope.node.path}`;
-}
 
-/**
- * Refuses a prop: the message names the construct, the prop, what is allowed and the
- * value given. Unresolved tokens are never refused: their value is known at apply time.
- */
-export function requireProp<T>(scope: IConstruct, prop: string, value: T | undefined, ok: (v: T) => boolean, allowed: string): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!ok(value)) throw new Error(`${label(scope)}: ${prop} must be ${allowed} (got ${JSON.stringify(value)})`);
-}
 
-/** An integer prop within [min, max]. */
-export function requireInt(scope: IConstruct, prop: string, value: number | undefined, min: number, max: number): void {
-  requireProp(scope, prop, value, (v: number) => Number.isInteger(v) && v >= min && v <= max, `an integer from ${min} to ${max}`);
-}
 
 /** The props every store validates the same way: clients, data subnets and log retention. */
 export function validateStoreProps(scope: IConstruct, props: AwsStoreProps): void {

@@ -13,9 +13,10 @@ import { setComponent } from "../core/tags";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { deleteLock } from "./azure-lock";
 import { AzurePrivateEndpoint } from "./azure-private-endpoint";
-import { requireProp, type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
+import { type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
 import type { DataStoreConnection } from "./data";
 import type { IAzureKeyVault } from "./keys/azure";
+import { requireProp } from "../core/validate";
 
 /** The cluster's size; every one defaults to the small tier's. */
 export interface AzureDocumentsOptions {

@@ -16,9 +16,10 @@ import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { deleteLock } from "./azure-lock";
-import { label, requireInt, requireNetworkId, requireProp, type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
+import { requireNetworkId, type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
 import type { DataStoreConnection } from "./data";
 import type { IAzureKey } from "./keys/azure";
+import { label, requireInt, requireProp } from "../core/validate";
 
 const SMALL = TIERS.small.data.postgres;
 

@@ -10,8 +10,9 @@ import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { AzurePrivateEndpoint } from "./azure-private-endpoint";
-import { requireProp, type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
+import { type AzureStoreProps, type IAzureEntraLogin, type IAzureIdentity } from "./azure-store";
 import type { DataStoreConnection } from "./data";
+import { requireProp } from "../core/validate";
 
 /** The cache's size. */
 export interface AzureRedisOptions {

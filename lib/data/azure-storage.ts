@@ -12,8 +12,9 @@ import { setComponent } from "../core/tags";
 import { AzureKeyIdentity } from "./azure-key-identity";
 import { deleteLock } from "./azure-lock";
 import { AzurePrivateEndpoint } from "./azure-private-endpoint";
-import { label, requireProp, type AzureStoreProps } from "./azure-store";
+import { type AzureStoreProps } from "./azure-store";
 import type { BucketRef } from "./data";
+import { label, requireProp } from "../core/validate";
 
 /** The containers and how long they keep objects. */
 export interface AzureBlobStorageOptions {

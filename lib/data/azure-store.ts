@@ -1,8 +1,9 @@
-import { Token, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import type { Construct, IConstruct } from "constructs";
 import type { Naming } from "../core/naming";
 import type { IAzureNetwork } from "../network/azure";
 import type { IAzureKey } from "./keys/azure";
+import { label } from "../core/validate";
 
 /** What every Azure data store takes besides its own sizes. */
 export interface AzureStoreProps {
@@ -39,24 +40,8 @@ export interface IAzureEntraLogin {
   allowEntraLogin(scope: Construct, id: string, identity: IAzureIdentity): ITerraformDependable;
 }
 
-/** `<Class> <path>`: how an error names the construct that refused a prop. */
-export function label(scope: IConstruct): string {
-  return `${scope.constructor.name} ${scope.node.path}`;
-}
 
-/**
- * Refuses a prop: the message names the construct, the prop, what is allowed and the
- * value given. Unresolved tokens are never refused: their value is known at apply time.
- */
-export function requireProp<T>(scope: IConstruct, prop: string, value: T | undefined, ok: (v: T) => boolean, allowed: string): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!ok(value)) throw new Error(`${label(scope)}: ${prop} must be ${allowed} (got ${JSON.stringify(value)})`);
-}
 
-/** An integer prop within [min, max]. */
-export function requireInt(scope: IConstruct, prop: string, value: number | undefined, min: number, max: number): void {
-  requireProp(scope, prop, value, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer from ${min} to ${max}`);
-}
 
 /** A network member a construct cannot do without, such as the database subnet for PostgreSQL. */
 export function requireNetworkId(scope: IConstruct, member: string, value: string | undefined, what: string): string {

@@ -17,9 +17,9 @@ import { format, overlaps, parseIpv4Cidr, subnet as cidrSubnet } from "../core/c
 import { namingOf, type Naming } from "../core/naming";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
-import { label, requireInt, requireProp } from "../data/azure-store";
 import type { INetwork } from "./network";
 import { azurePlan } from "./plan";
+import { label, requireInt, requireProp } from "../core/validate";
 
 /**
  * An Azure network as the rest of the kit uses it: ids only, so the kit's own

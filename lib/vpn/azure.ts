@@ -6,9 +6,9 @@ import { VirtualNetworkGatewayConnection } from "@cdktf/provider-azurerm/lib/vir
 import { Construct } from "constructs";
 import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
-import { requireProp } from "../data/azure-store";
 import type { IAzureNetwork } from "../network/azure";
 import { IPSEC } from "./ipsec";
+import { requireProp } from "../core/validate";
 
 /** A network reached over the VPN, routed statically (this version has no BGP on Azure). */
 export interface AzureVpnPeer {

@@ -14,7 +14,7 @@ import { namingOf, type Naming } from "../../core/naming";
 import { protect } from "../../core/protect";
 import { setComponent } from "../../core/tags";
 import type { IAzureNetwork } from "../../network/azure";
-import { label, requireProp } from "../azure-store";
+import { label, requireProp } from "../../core/validate";
 
 /**
  * A Key Vault key for one purpose: the kit's (an AzureKeys member), an existing key read
