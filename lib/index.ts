@@ -6,16 +6,19 @@
  *   import { AwsNetwork } from "cdktf-byoc/lib/network/aws";
  *   import { EksCluster } from "cdktf-byoc/lib/cluster/eks";
  *   import { Platform } from "cdktf-byoc/lib/platform/platform";
+ *   import { Observability } from "cdktf-byoc/lib/observability/observability";
+ *   import { AwsCloudAlarms } from "cdktf-byoc/lib/observability/cloud/aws";
  */
 export type { ClusterConnection, Distribution, ExecCredential, IKubernetesCluster } from "./cluster/cluster";
 export { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, type TenantSpec } from "./config/cluster";
 export { POSTGRES_VERSIONS } from "./config/data";
+export { BUCKET_RETENTION_MARGIN_DAYS } from "./config/observability";
 export { defaultSpec, TARGET_CLOUDS } from "./config/defaults";
 export { specJsonSchema } from "./config/json-schema";
 export { knownZones } from "./config/regions";
 export { SpecSchema, type PeerSpec, type SpecInput } from "./config/schema";
-export { loadSpec, nodePools, parseSpec, SpecError, type DataSpec, type DeploymentSpec, type Target, type TargetCloud } from "./config/spec";
-export { awsVcpus, TIERS, type DataSizes, type NodePoolSize, type Tier, type TierDefaults } from "./config/tiers";
+export { loadSpec, nodePools, parseSpec, SpecError, type DataSpec, type DeploymentSpec, type ObservabilitySpec, type Target, type TargetCloud } from "./config/spec";
+export { awsVcpus, TIERS, type DataSizes, type NodePoolSize, type ObservabilitySizes, type Tier, type TierDefaults } from "./config/tiers";
 export { Naming, namingOf } from "./core/naming";
 export { protect } from "./core/protect";
 export { MissingProviderError, PROVIDER_PACKAGES, type ProviderPackage } from "./core/provider-packages";
@@ -42,3 +45,7 @@ export type { IExternalSecrets, SyncedSecretProps } from "./platform/external-se
 export type { TenantOptions } from "./platform/tenants";
 export type { GitOpsRepository } from "./platform/argocd";
 export type { RemoteAccessOptions } from "./platform/remote-access";
+export type { AddonMetrics, NetworkAllow, NetworkPeer, NetworkRule } from "./platform/network-policies";
+export type { AlertReceivers } from "./observability/receivers";
+export type { ObjectStorage } from "./observability/storage";
+export type { ObservabilityProps } from "./observability/observability";

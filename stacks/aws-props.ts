@@ -6,6 +6,10 @@ import type { AwsDns, AwsDnsProps } from "../lib/dns/aws";
 import type { AwsNetwork, AwsNetworkProps } from "../lib/network/aws";
 import type { AwsPlatformTargetProps } from "../lib/platform/targets/aws";
 import type { AwsSiteToSiteVpnProps } from "../lib/vpn/aws";
+import type { AwsDataLayer } from "../lib/data/aws";
+import type { AwsCloudAlarmsProps } from "../lib/observability/cloud/aws";
+import type { AwsSiteToSiteVpn } from "../lib/vpn/aws";
+import { alertReceivers } from "./observability-props";
 
 /**
  * The spec as the AWS infra constructs' props: the one place an AWS deployment reads its
@@ -90,5 +94,24 @@ export function awsTargetProps(spec: AwsSpec, network: AwsNetwork, dns: AwsDns, 
     endpointSubnetCidrs: network.privateSubnetCidrs,
     publicZoneId: dns.publicZone?.zoneId,
     albIngress: spec.platform.ingress === "aws-load-balancer-controller",
+  };
+}
+
+/** The cloud's own alarms on what the infra stack creates, routed to the spec's receivers. */
+export function awsCloudAlarmsProps(
+  spec: AwsSpec,
+  parts: { network: AwsNetwork; vpn?: AwsSiteToSiteVpn; cluster: EksCluster; data: AwsDataLayer; keys: AwsKeys },
+): AwsCloudAlarmsProps {
+  const { postgres, documents, redis } = parts.data;
+  return {
+    receivers: alertReceivers(spec),
+    topicKeyArn: parts.keys.events.arn,
+    postgres: postgres && { instanceId: postgres.instance.identifier, allocatedStorageGb: postgres.storageGb, instanceClass: postgres.instanceClass },
+    documents: documents && { instanceIds: documents.instances.map((i) => i.identifier) },
+    redis: redis && { replicationGroupId: redis.replicationGroup.replicationGroupId, cacheClusters: redis.ha ? 2 : 1 },
+    natGateways: parts.network.natGatewayIds,
+    vpnConnections: parts.vpn?.connectionIds,
+    // Karpenter's nodes have no Auto Scaling group: the in-cluster rules watch them.
+    nodeGroups: { system: parts.cluster.systemNodes.nodeGroup.resources.get(0).autoscalingGroups.get(0).name },
   };
 }

@@ -9,11 +9,14 @@ import { AwsDataLayer } from "../lib/data/aws";
 import { AwsKeys, type DisasterRecoveryRegion } from "../lib/data/keys/aws";
 import { AwsDns } from "../lib/dns/aws";
 import { AwsNetwork } from "../lib/network/aws";
+import { AwsCloudAlarms } from "../lib/observability/cloud/aws";
+import { Observability } from "../lib/observability/observability";
 import { Platform } from "../lib/platform/platform";
 import { AwsPlatformTarget } from "../lib/platform/targets/aws";
 import { AwsSiteToSiteVpn } from "../lib/vpn/aws";
-import { awsDnsProps, awsKeysProps, awsNetworkProps, awsTargetProps, awsVpnProps, eksClusterProps, isAwsSpec, karpenterProps } from "./aws-props";
+import { awsCloudAlarmsProps, awsDnsProps, awsKeysProps, awsNetworkProps, awsTargetProps, awsVpnProps, eksClusterProps, isAwsSpec, karpenterProps } from "./aws-props";
 import { awsDataProps } from "./aws-data-props";
+import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { specStack } from "./spec-stack";
 
@@ -34,17 +37,20 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const keys = new AwsKeys(infra, "Keys", awsKeysProps(spec, disasterRecovery));
   const network = new AwsNetwork(infra, "Network", awsNetworkProps(spec, keys));
   const dns = new AwsDns(infra, "Dns", awsDnsProps(spec, network));
-  const vpn = awsVpnProps(spec, network, keys);
-  if (vpn) new AwsSiteToSiteVpn(infra, "SiteToSiteVpn", vpn);
+  const vpnProps = awsVpnProps(spec, network, keys);
+  const vpn = vpnProps && new AwsSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const cluster = new EksCluster(infra, "Cluster", eksClusterProps(spec, network, keys));
   const karpenter = new Karpenter(infra, "Karpenter", karpenterProps(spec, cluster, keys));
   const data = new AwsDataLayer(infra, "Data", awsDataProps(spec, { network, keys, clientSecurityGroupIds: [cluster.nodeSecurityGroupId], disasterRecovery }));
+  const observability = observabilityProps(spec);
+  if (observability) new AwsCloudAlarms(infra, "CloudAlarms", awsCloudAlarmsProps(spec, { network, vpn, cluster, data, keys }));
 
   const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
   const target = new AwsPlatformTarget(platform, "Target", { ...awsTargetProps(spec, network, dns, keys), cluster, karpenter, data });
-  new Platform(platform, "Platform", { ...platformProps(spec), target });
+  const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
+  if (observability) new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
   return [infra, platform];
 }
 

@@ -6,6 +6,11 @@ import type { AzureDnsProps } from "../lib/dns/azure";
 import type { AzureNetwork, AzureNetworkProps } from "../lib/network/azure";
 import type { AzurePlatformTargetProps } from "../lib/platform/targets/azure";
 import type { AzureSiteToSiteVpnProps } from "../lib/vpn/azure";
+import type { AksCluster } from "../lib/cluster/aks";
+import type { AzureDataLayer } from "../lib/data/azure";
+import type { AzureCloudAlertsProps } from "../lib/observability/cloud/azure";
+import type { AzureSiteToSiteVpn } from "../lib/vpn/azure";
+import { alertReceivers } from "./observability-props";
 
 /**
  * The spec as the Azure constructs' props: the one place an Azure deployment reads its
@@ -119,5 +124,26 @@ export function azureTargetProps(spec: AzureSpec, network: AzureNetwork, keys: A
     // database subnet are what tenants reach.
     tenantEgress: [{ cidr: network.privateEndpointsCidr }, { cidr: network.databaseCidr }],
     subscriptionId: spec.target.subscriptionId,
+    networkCidr: network.cidr,
+  };
+}
+
+/** The cloud's own alarms on what the infra stack creates, routed to the spec's receivers. */
+export function azureCloudAlertsProps(
+  spec: AzureSpec,
+  parts: { network: AzureNetwork; vpn?: AzureSiteToSiteVpn; cluster: AksCluster; data: AzureDataLayer; keys: AzureKeys },
+): AzureCloudAlertsProps {
+  const { data, network } = parts;
+  const vault = spec.target.keyVaultId;
+  return {
+    receivers: alertReceivers(spec),
+    resourceGroupName: network.resourceGroupName,
+    secretsVault: vault ? AzureKeys.vaultFromId(vault) : parts.keys,
+    postgres: data.postgres && { serverId: data.postgres.server.id, sku: data.postgres.instanceClass },
+    documentsId: data.documents?.cluster.id,
+    redisId: data.redis?.cache.id,
+    natGateways: { nodes: network.natGatewayId },
+    vpnConnections: parts.vpn?.connectionIds,
+    clusterId: parts.cluster.cluster.id,
   };
 }

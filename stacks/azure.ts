@@ -8,10 +8,13 @@ import { AzureDataLayer } from "../lib/data/azure";
 import { AzureKeys } from "../lib/data/keys/azure";
 import { AzureDns } from "../lib/dns/azure";
 import { AzureNetwork } from "../lib/network/azure";
+import { AzureCloudAlerts } from "../lib/observability/cloud/azure";
+import { Observability } from "../lib/observability/observability";
 import { Platform } from "../lib/platform/platform";
 import { AzurePlatformTarget } from "../lib/platform/targets/azure";
 import { AzureSiteToSiteVpn } from "../lib/vpn/azure";
-import { aksClusterProps, azureDataProps, azureDnsProps, azureKeysProps, azureNetworkProps, azureTargetProps, azureVpnProps, isAzureSpec } from "./azure-props";
+import { aksClusterProps, azureCloudAlertsProps, azureDataProps, azureDnsProps, azureKeysProps, azureNetworkProps, azureTargetProps, azureVpnProps, isAzureSpec } from "./azure-props";
+import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { specStack } from "./spec-stack";
 
@@ -39,17 +42,20 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
   provider(infra);
   const network = new AzureNetwork(infra, "Network", azureNetworkProps(spec));
   const dns = new AzureDns(infra, "Dns", azureDnsProps(spec, network));
-  const vpn = azureVpnProps(spec, network);
-  if (vpn) new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", vpn);
+  const vpnProps = azureVpnProps(spec, network);
+  const vpn = vpnProps && new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const keys = new AzureKeys(infra, "Keys", azureKeysProps(spec, network));
   const cluster = new AksCluster(infra, "Cluster", aksClusterProps(spec, network, keys));
   keys.auditTo(cluster.logs.id);
   const data = new AzureDataLayer(infra, "Data", azureDataProps(spec, network, keys, cluster.logs.id));
+  const observability = observabilityProps(spec);
+  if (observability) new AzureCloudAlerts(infra, "CloudAlerts", azureCloudAlertsProps(spec, { network, vpn, cluster, data, keys }));
 
   const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
   const target = new AzurePlatformTarget(platform, "Target", { ...azureTargetProps(spec, network, keys), cluster, data, publicZone: dns.publicZone });
-  new Platform(platform, "Platform", { ...platformProps(spec), target });
+  const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
+  if (observability) new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
   return [infra, platform];
 }

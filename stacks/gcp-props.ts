@@ -13,6 +13,10 @@ import type { GcpDnsProps } from "../lib/dns/gcp";
 import type { GcpNetwork, GcpNetworkProps } from "../lib/network/gcp";
 import type { GcpPlatformTargetProps } from "../lib/platform/targets/gcp";
 import type { GcpSiteToSiteVpnProps } from "../lib/vpn/gcp";
+import type { GcpDataLayer } from "../lib/data/gcp";
+import type { GcpCloudAlertsProps } from "../lib/observability/cloud/gcp";
+import type { GcpSiteToSiteVpn } from "../lib/vpn/gcp";
+import { alertReceivers } from "./observability-props";
 
 /** A gcp target's spec. */
 export type GcpSpec = DeploymentSpec & { readonly target: Extract<DeploymentSpec["target"], { cloud: "gcp" }> };
@@ -140,6 +144,22 @@ export function gcpDataProps(spec: GcpSpec, network: GcpNetwork, keys: GcpKeys):
   };
 }
 
-export function gcpTargetProps(spec: GcpSpec, network: GcpNetwork): Omit<GcpPlatformTargetProps, "cluster" | "data" | "publicZoneName"> {
-  return { privateServiceCidr: network.privateServiceCidr, gkeGateway: spec.platform.ingress === "gke-gateway" };
+export function gcpTargetProps(spec: GcpSpec, network: GcpNetwork): Omit<GcpPlatformTargetProps, "cluster" | "data" | "publicZoneName" | "controlPlaneCidr"> {
+  return { privateServiceCidr: network.privateServiceCidr, networkCidr: network.cidr, gkeGateway: spec.platform.ingress === "gke-gateway" };
+}
+
+/** The cloud's own alarms on what the infra stack creates, routed to the spec's receivers. */
+export function gcpCloudAlertsProps(
+  spec: GcpSpec,
+  parts: { network: GcpNetwork; vpn?: GcpSiteToSiteVpn; cluster: { readonly name: string }; data: GcpDataLayer },
+): GcpCloudAlertsProps {
+  const { data } = parts;
+  return {
+    receivers: alertReceivers(spec),
+    postgres: data.postgres && { instanceName: data.postgres.instanceName, tier: data.postgres.instanceClass },
+    redisInstanceId: data.redis?.instance.id,
+    natGateways: { nodes: parts.network.natName },
+    vpnTunnels: parts.vpn?.tunnelNames,
+    clusterName: parts.cluster.name,
+  };
 }

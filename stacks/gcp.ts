@@ -10,8 +10,11 @@ import { GcpDns } from "../lib/dns/gcp";
 import { GcpNetwork } from "../lib/network/gcp";
 import { Platform } from "../lib/platform/platform";
 import { GcpPlatformTarget } from "../lib/platform/targets/gcp";
+import { GcpCloudAlerts } from "../lib/observability/cloud/gcp";
+import { Observability } from "../lib/observability/observability";
 import { GcpSiteToSiteVpn } from "../lib/vpn/gcp";
-import { gcpDataProps, gcpDnsProps, gcpKeysProps, gcpNetworkProps, gcpTargetProps, gcpVpnProps, gkeClusterProps, isGcpSpec } from "./gcp-props";
+import { gcpCloudAlertsProps, gcpDataProps, gcpDnsProps, gcpKeysProps, gcpNetworkProps, gcpTargetProps, gcpVpnProps, gkeClusterProps, isGcpSpec } from "./gcp-props";
+import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { specStack } from "./spec-stack";
 
@@ -28,16 +31,19 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   provider(infra);
   const network = new GcpNetwork(infra, "Network", gcpNetworkProps(spec));
   const dns = new GcpDns(infra, "Dns", gcpDnsProps(spec, network));
-  const vpn = gcpVpnProps(spec, network);
-  if (vpn) new GcpSiteToSiteVpn(infra, "SiteToSiteVpn", vpn);
+  const vpnProps = gcpVpnProps(spec, network);
+  const vpn = vpnProps && new GcpSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const keys = new GcpKeys(infra, "Keys", gcpKeysProps(spec, network));
   const cluster = new GkeCluster(infra, "Cluster", gkeClusterProps(spec, network, keys));
   const data = new GcpDataLayer(infra, "Data", gcpDataProps(spec, network, keys));
+  const observability = observabilityProps(spec);
+  if (observability) new GcpCloudAlerts(infra, "CloudAlerts", gcpCloudAlertsProps(spec, { network, vpn, cluster, data }));
 
   const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
-  const target = new GcpPlatformTarget(platform, "Target", { ...gcpTargetProps(spec, network), cluster, data, publicZoneName: dns.publicZone?.name });
-  new Platform(platform, "Platform", { ...platformProps(spec), target });
+  const target = new GcpPlatformTarget(platform, "Target", { ...gcpTargetProps(spec, network), cluster, controlPlaneCidr: cluster.controlPlaneCidr, data, publicZoneName: dns.publicZone?.name });
+  const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
+  if (observability) new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
   return [infra, platform];
 }

@@ -5,9 +5,11 @@ import type { DeploymentSpec } from "../lib/config/spec";
 import type { ByocStack } from "../lib/core/stack";
 import { OnpremDataLayer } from "../lib/data/onprem";
 import { OnpremDataPlan } from "../lib/data/onprem-plan";
+import { Observability } from "../lib/observability/observability";
 import { Platform } from "../lib/platform/platform";
 import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
 import { existingClusterProps, isOnpremSpec, onpremDataPlanProps, onpremTargetProps } from "./onprem-props";
+import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { specStack } from "./spec-stack";
 
@@ -22,19 +24,31 @@ export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[
   const platform = specStack(scope, spec, "platform");
   const cluster = new ExistingCluster(existingClusterProps(spec));
   configureClusterProviders(platform, cluster.connection);
-  const data = new OnpremDataPlan(onpremDataPlanProps(spec));
-  const target = new OnpremPlatformTarget(platform, "Target", { ...onpremTargetProps(spec), cluster, data });
+  const plan = new OnpremDataPlan(onpremDataPlanProps(spec));
+  const target = new OnpremPlatformTarget(platform, "Target", { ...onpremTargetProps(spec), cluster, data: plan });
   const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
   // The target made the data namespace, having been given the plan.
-  if (target.dataNamespace) {
+  const data =
+    target.dataNamespace &&
     new OnpremDataLayer(platform, "Data", {
-      plan: data,
+      plan,
       namespace: target.dataNamespace,
       certManager: addons.certManager,
       secrets: addons.secrets,
       tenantNamespaces: addons.tenants.map((t) => t.namespace),
       storageClass: cluster.storageClass,
       highAvailability: spec.tier !== "small",
+    });
+  const observability = observabilityProps(spec);
+  if (observability) {
+    new Observability(platform, "Observability", {
+      ...observability,
+      target,
+      secrets: addons.secrets,
+      addons: addons.metrics,
+      storageClass: cluster.storageClass,
+      // The in-cluster object store holds the logs and metrics buckets: the stores wait for it.
+      dependsOn: [...target.prerequisites, ...(data?.objectStorage.release ? [data.objectStorage.release] : [])],
     });
   }
   return [platform];

@@ -73,6 +73,7 @@ const CRD_OWNER: Record<string, string> = {
   "barmancloud.cnpg.io": "plugin-barman-cloud",
   "mongodbcommunity.mongodb.com": "mongodb-kubernetes",
   "generators.external-secrets.io": "external-secrets",
+  "monitoring.coreos.com": "prometheus-operator-crds",
   "karpenter.sh": "karpenter-crd",
   "karpenter.k8s.aws": "karpenter-crd",
 };

@@ -6,6 +6,8 @@ import {
 } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
+import { MonitorDataCollectionRule } from "@cdktf/provider-azurerm/lib/monitor-data-collection-rule";
+import { MonitorDataCollectionRuleAssociation } from "@cdktf/provider-azurerm/lib/monitor-data-collection-rule-association";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
@@ -77,8 +79,15 @@ export interface AksClusterProps {
   readonly podCidr?: string;
   /** The Service range, likewise outside every routed range. @default - the next free /16 of 100.64.0.0/10 */
   readonly serviceCidr?: string;
-  /** Days Log Analytics keeps the control-plane logs, 30-730. @default 365 */
+  /** Days Log Analytics keeps the control-plane and container logs, 30-730. @default 365 */
   readonly logRetentionDays?: number;
+  /**
+   * Container Insights: the Azure Monitor agent ships every container's stdout/stderr
+   * (ContainerLogV2), Kubernetes events and inventories to `logs`, as GKE ships system
+   * and workload logs. Off, only the control plane's logs are kept.
+   * @default true
+   */
+  readonly containerInsights?: boolean;
   /** Names the cluster and its identities. @default - the enclosing ByocStack's naming */
   readonly naming?: Naming;
 }
@@ -95,6 +104,25 @@ export const AKS_LOG_CATEGORIES = [
 ] as const;
 
 /**
+ * What Container Insights collects: container logs in the ContainerLogV2 schema (not the
+ * legacy ContainerLog table it replaces), Kubernetes events, the object inventories and
+ * the node/container performance its workbooks read.
+ */
+export const CONTAINER_INSIGHTS_STREAMS = [
+  "Microsoft-ContainerLogV2",
+  "Microsoft-KubeEvents",
+  "Microsoft-KubePodInventory",
+  "Microsoft-KubeNodeInventory",
+  "Microsoft-KubePVInventory",
+  "Microsoft-KubeServices",
+  "Microsoft-KubeMonAgentEvents",
+  "Microsoft-InsightsMetrics",
+  "Microsoft-ContainerInventory",
+  "Microsoft-ContainerNodeInventory",
+  "Microsoft-Perf",
+] as const;
+
+/**
  * An AKS cluster hardened the way a security review expects: private API server (or a
  * public one behind an allowlist) projected into the VNet, Entra ID authentication with
  * Azure RBAC and no local accounts, OIDC issuer and workload identity, Azure CNI overlay
@@ -102,7 +130,8 @@ export const AKS_LOG_CATEGORIES = [
  * encrypted with a Key Vault key (KMS), the Standard tier, automatic patch and node
  * image upgrades in weekly night windows, Azure Policy, the Key Vault secrets provider
  * with rotation, a critical-add-ons-only system pool and an autoscaling user pool across
- * the zones, and control-plane logs in Log Analytics. Outputs: `name`, `id`,
+ * the zones, and control-plane and container logs (Container Insights through the Azure
+ * Monitor agent, authenticated with its managed identity) in Log Analytics. Outputs: `name`, `id`,
  * `oidc_issuer_url`, `resource_group_name`.
  */
 export class AksCluster extends Construct implements IAksCluster {
@@ -160,8 +189,10 @@ export class AksCluster extends Construct implements IAksCluster {
   readonly controlPlaneIdentity: UserAssignedIdentity;
   /** The nodes' identity (image pulls, disk attach). */
   readonly kubeletIdentity: UserAssignedIdentity;
-  /** Control-plane logs (and any other audit log of the deployment). */
+  /** Control-plane and container logs (and any other audit log of the deployment). */
   readonly logs: LogAnalyticsWorkspace;
+  /** Container Insights' data collection rule; undefined with `containerInsights` off. */
+  readonly containerInsights?: MonitorDataCollectionRule;
   readonly resourceGroupName: string;
   readonly location: string;
   readonly oidcIssuerUrl: string;
@@ -204,6 +235,8 @@ export class AksCluster extends Construct implements IAksCluster {
     const isPrivate = this.allowedCidrs.length === 0;
     const zones = network.zones.length > 0 ? [...network.zones] : undefined;
     const pool = (size: NodePoolSize) => poolSettings(size, this.version, network.nodesSubnetId, zones);
+    const containerInsights = props.containerInsights ?? true;
+    this.logs = this.logAnalytics(naming);
 
     this.controlPlaneIdentity = new UserAssignedIdentity(this, "ControlPlaneIdentity", {
       name: naming.name("aks", "control-plane", 128),
@@ -292,6 +325,9 @@ export class AksCluster extends Construct implements IAksCluster {
         keyVaultSecretsProvider: { secretRotationEnabled: true, secretRotationInterval: "2m" },
         imageCleanerEnabled: true,
         imageCleanerIntervalHours: 168,
+        // The Azure Monitor agent signs in with the add-on's managed identity: the workspace
+        // accepts Entra ID only. What it collects is the data collection rule's (below).
+        omsAgent: containerInsights ? { logAnalyticsWorkspaceId: this.logs.id, msiAuthForMonitoringEnabled: true } : undefined,
         keyManagementService: {
           // The versioned id (AKS requires one); a rotation moves the cluster to the new version in place.
           keyVaultKeyId: kmsKey.id,
@@ -328,7 +364,8 @@ export class AksCluster extends Construct implements IAksCluster {
       description: "Lets the deployer install the platform add-ons.",
     });
 
-    this.logs = this.controlPlaneLogs(naming);
+    this.controlPlaneLogs();
+    if (containerInsights) this.containerInsights = this.containerLogs(naming);
 
     const kube = this.cluster.kubeConfig.get(0);
     this.connection = {
@@ -343,9 +380,9 @@ export class AksCluster extends Construct implements IAksCluster {
     constructOutput(this, "resource_group_name", { value: resourceGroupName, description: "The resource group holding the cluster." });
   }
 
-  /** Log Analytics (Entra ID access only) and the control plane's diagnostic setting. */
-  private controlPlaneLogs(naming: Naming): LogAnalyticsWorkspace {
-    const workspace = protect(
+  /** Log Analytics, Entra ID access only. */
+  private logAnalytics(naming: Naming): LogAnalyticsWorkspace {
+    return protect(
       new LogAnalyticsWorkspace(this, "Logs", {
         name: naming.name("aks", "logs", 63),
         location: this.location,
@@ -355,15 +392,51 @@ export class AksCluster extends Construct implements IAksCluster {
         localAuthenticationEnabled: false,
       }),
     );
+  }
+
+  /** The control plane's diagnostic setting. */
+  private controlPlaneLogs() {
     new MonitorDiagnosticSetting(this, "ControlPlaneLogs", {
       name: "control-plane",
       targetResourceId: this.cluster.id,
-      logAnalyticsWorkspaceId: workspace.id,
+      logAnalyticsWorkspaceId: this.logs.id,
       logAnalyticsDestinationType: "Dedicated",
       enabledLog: AKS_LOG_CATEGORIES.map((category) => ({ category })),
       enabledMetric: [{ category: "AllMetrics" }],
     });
-    return workspace;
+  }
+
+  /**
+   * Container Insights' data collection rule, associated with the cluster under the name
+   * the add-on looks for: every namespace, collected every minute, into `logs`.
+   */
+  private containerLogs(naming: Naming): MonitorDataCollectionRule {
+    const streams = [...CONTAINER_INSIGHTS_STREAMS];
+    const rule = new MonitorDataCollectionRule(this, "ContainerInsights", {
+      name: naming.name("aks", "container-insights", 64),
+      description: "Container Insights: container logs, Kubernetes events and inventories",
+      location: this.location,
+      resourceGroupName: this.resourceGroupName,
+      destinations: { logAnalytics: [{ name: "logs", workspaceResourceId: this.logs.id }] },
+      dataFlow: [{ streams, destinations: ["logs"] }],
+      dataSources: {
+        extension: [
+          {
+            name: "ContainerInsightsExtension",
+            extensionName: "ContainerInsights",
+            streams,
+            extensionJson: JSON.stringify({ dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true } }),
+          },
+        ],
+      },
+    });
+    new MonitorDataCollectionRuleAssociation(this, "ContainerInsightsAssociation", {
+      name: "ContainerInsightsExtension",
+      targetResourceId: this.cluster.id,
+      dataCollectionRuleId: rule.id,
+      description: "Container Insights for this cluster; deleting it stops container log collection.",
+    });
+    return rule;
   }
 }
 

@@ -54,8 +54,10 @@ export const Data = z
       .describe("Object storage buckets. `logs` also receives the other buckets' access logs. Default: metrics, logs, config, backups"),
     retentionDays: z
       .record(bucketName, z.number().int().min(1).max(3650))
-      .default({ logs: 30, metrics: 30 })
-      .describe("Days a bucket keeps objects (and noncurrent versions) before they expire. Default: logs and metrics 30, the rest kept"),
+      .default({})
+      .describe(
+        "Days a bucket keeps objects (and noncurrent versions) before they expire. Default: logs and metrics a week longer than observability keeps them (else 30), the rest kept",
+      ),
     disasterRecovery: z
       .object({
         crossRegionBackups: z.boolean().default(true).describe("Copy backups to another region. Default: true"),
@@ -83,6 +85,6 @@ export const Data = z
     documents: { enabled: false },
     redis: { enabled: true },
     buckets: ["metrics", "logs", "config", "backups"],
-    retentionDays: { logs: 30, metrics: 30 },
+    retentionDays: {},
     protection: "enabled",
   });

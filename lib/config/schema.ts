@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isPublicAddress } from "../core/cidr";
 import { Cluster, Platform, Vpn } from "./cluster";
 import { Data } from "./data";
+import { Observability } from "./observability";
 import { accepted, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
 
@@ -199,6 +200,7 @@ export const SpecSchema = z
     cluster: Cluster,
     platform: Platform,
     data: Data,
+    observability: Observability,
   })
   .strict()
   .superRefine(validateSpec, { when: (payload) => typeof payload.value === "object" && payload.value !== null });

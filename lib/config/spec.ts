@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { DEFAULT_KUBERNETES_VERSION } from "./cluster";
 import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } from "./schema";
+import { BUCKET_RETENTION_MARGIN_DAYS, observabilityBuckets, observabilityEnabled } from "./observability";
 import { knownZones } from "./regions";
 import { TIERS, type NodePoolSize } from "./tiers";
 import { AUTOSCALING } from "./validate-cluster";
@@ -34,7 +35,16 @@ export interface DataSpec {
   readonly protection: boolean;
 }
 
-export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data"> {
+/** Observability with the tier's sizes filled in; undefined when it is off. */
+export interface ObservabilitySpec {
+  readonly metrics: { readonly retentionDays: number; readonly longTermDays: number; readonly volumeGb: number };
+  readonly logs: { readonly retentionDays: number; readonly mode: "monolithic" | "distributed" };
+  readonly traces: ParsedSpec["observability"]["traces"];
+  readonly alerts: ParsedSpec["observability"]["alerts"];
+  readonly grafana: ParsedSpec["observability"]["grafana"];
+}
+
+export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data" | "observability"> {
   readonly network: Omit<ParsedSpec["network"], "zones" | "natGateways" | "endpoints"> & {
     /** Zone names, in the region's order; empty on-prem and in Azure regions without zones. */
     readonly zones: string[];
@@ -59,6 +69,7 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
     readonly ingress: "envoy-gateway" | "aws-load-balancer-controller" | "gke-gateway";
   };
   readonly data: DataSpec;
+  readonly observability?: ObservabilitySpec;
 }
 
 export type Target = DeploymentSpec["target"];
@@ -105,7 +116,7 @@ export function loadSpec(path: string): DeploymentSpec {
 }
 
 function resolve(spec: ParsedSpec): DeploymentSpec {
-  const { target, network, dns, cluster, platform, data } = spec;
+  const { target, network, dns, cluster, platform, data, observability } = spec;
   const sizes = TIERS[spec.tier].data;
   const cloud = target.cloud;
   let zones: string[] = [];
@@ -158,11 +169,20 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
         : undefined,
       redis: data.redis.enabled ? { nodeType: data.redis.nodeType ?? sizes.redis.nodeType[cloud], ha: data.redis.ha ?? sizes.redis.ha } : undefined,
       buckets: data.buckets,
-      retentionDays: data.retentionDays,
+      retentionDays: { ...bucketRetention(observabilityEnabled(spec) ? observability : undefined), ...data.retentionDays },
       disasterRecovery: data.disasterRecovery?.crossRegionBackups ? { region: data.disasterRecovery.region } : undefined,
       objectStore: data.objectStore,
       protection: data.protection === "enabled",
     },
+    observability: observabilityEnabled(spec)
+      ? {
+          metrics: { ...observability.metrics, volumeGb: observability.metrics.volumeGb ?? TIERS[spec.tier].observability.metricsVolumeGb },
+          logs: { ...observability.logs, mode: observability.logs.mode ?? TIERS[spec.tier].observability.logsMode },
+          traces: observability.traces,
+          alerts: observability.alerts,
+          grafana: observability.grafana,
+        }
+      : undefined,
     platform: {
       ...platform,
       // Envoy behind the cloud's load balancer keeps tenants apart by namespace; ALB
@@ -170,6 +190,19 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
       ingress: platform.ingress ?? (target.cloud === "gcp" ? "gke-gateway" : "envoy-gateway"),
     },
   };
+}
+
+/**
+ * The logs and metrics buckets' lifecycle when the spec sets none: a week behind what
+ * observability keeps there, so its compactors delete whole blocks first; 30 days when
+ * observability does not use the bucket.
+ */
+function bucketRetention(observability: ParsedSpec["observability"] | undefined): Record<string, number> {
+  const days: Record<string, number> = { logs: 30, metrics: 30 };
+  for (const { bucket, days: kept } of observability ? observabilityBuckets(observability) : []) {
+    days[bucket] = Math.max(days[bucket] ?? 0, kept + BUCKET_RETENTION_MARGIN_DAYS);
+  }
+  return days;
 }
 
 /** The node pools of a cloud target's cluster (a programming error on-prem). */

@@ -28,10 +28,18 @@ export interface DataSizes {
   readonly documents: { readonly instanceClass: Partial<Record<Cloud | "onprem", string>>; readonly instances: number };
 }
 
+/** Observability sizes of a tier: Prometheus's volume and how Loki is deployed. */
+export interface ObservabilitySizes {
+  readonly metricsVolumeGb: number;
+  /** Loki's deployment: one process (monolithic) or each component scaled alone (distributed). */
+  readonly logsMode: "monolithic" | "distributed";
+}
+
 export interface TierDefaults {
   /** NAT gateways on AWS: one shared (cheaper, one zone's outage cuts egress) or one per zone. */
   readonly natGateways: "single" | "one-per-zone";
   readonly data: DataSizes;
+  readonly observability: ObservabilitySizes;
   /** Node pools per cloud: `system` runs the add-ons, `workloads` the product. */
   readonly nodePools: Record<Cloud, { readonly system: NodePoolSize; readonly workloads: NodePoolSize }>;
 }
@@ -48,6 +56,8 @@ export const TIERS: Record<Tier, TierDefaults> = {
       redis: { nodeType: { aws: "cache.t4g.small", azure: "Balanced_B1", gcp: "1", onprem: "1Gi" }, ha: false },
       documents: { instanceClass: { aws: "db.t4g.medium", azure: "M30", onprem: "2" }, instances: 1 },
     },
+    // About 1-2 GB a day for a 10-node cluster's series: 15 days fit with room to spare.
+    observability: { metricsVolumeGb: 50, logsMode: "monolithic" },
     nodePools: {
       aws: { system: pool("t3.large", 2, 3), workloads: pool("t3.large", 1, 8) },
       azure: { system: pool("Standard_D2s_v5", 2, 3), workloads: pool("Standard_D4s_v5", 1, 8) },
@@ -61,6 +71,7 @@ export const TIERS: Record<Tier, TierDefaults> = {
       redis: { nodeType: { aws: "cache.m7g.large", azure: "Balanced_B5", gcp: "5", onprem: "4Gi" }, ha: true },
       documents: { instanceClass: { aws: "db.r6g.large", azure: "M40", onprem: "4" }, instances: 3 },
     },
+    observability: { metricsVolumeGb: 100, logsMode: "monolithic" },
     nodePools: {
       aws: { system: pool("m6i.large", 3, 5), workloads: pool("m6i.xlarge", 3, 45) },
       azure: { system: pool("Standard_D4s_v5", 3, 5), workloads: pool("Standard_D8s_v5", 3, 45) },
@@ -74,6 +85,8 @@ export const TIERS: Record<Tier, TierDefaults> = {
       redis: { nodeType: { aws: "cache.r7g.xlarge", azure: "MemoryOptimized_M20", gcp: "13", onprem: "8Gi" }, ha: true },
       documents: { instanceClass: { aws: "db.r6g.xlarge", azure: "M50", onprem: "8" }, instances: 3 },
     },
+    // Loki's monolithic mode is meant for about 20 GB of logs a day; 50+ nodes pass that.
+    observability: { metricsVolumeGb: 250, logsMode: "distributed" },
     nodePools: {
       aws: { system: pool("m6i.xlarge", 3, 6, 200), workloads: pool("m6i.2xlarge", 6, 200, 200) },
       azure: { system: pool("Standard_D8s_v5", 3, 6, 200), workloads: pool("Standard_D16s_v5", 6, 200, 200) },

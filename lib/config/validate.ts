@@ -3,6 +3,7 @@ import { contains, format, isPrivate, overlaps, parseIpv4Cidr, type Ipv4Block } 
 import { knownZones, REGION_FORMAT, ZONE_FORMAT, type Cloud } from "./regions";
 import { validateCluster } from "./validate-cluster";
 import { validateData } from "./validate-data";
+import { validateObservability } from "./observability";
 
 /** Our side's BGP ASN on each cloud's VPN gateway; a peer must use another. */
 export const CLOUD_BGP_ASN = { aws: 64512, gcp: 64514 } as const;
@@ -32,12 +33,14 @@ interface Loose {
     peers?: { name?: string; cidrs?: string[]; psk?: { secretRef?: string }; bgpAsn?: number; tunnelInsideCidrs?: string[] }[];
   };
   dns?: { domain?: string; privateZone?: string; certificates?: string };
+  observability?: unknown;
 }
 
 /** Rules that relate fields to each other; each adds an issue at the offending path. */
 export function validateSpec(spec: Loose, ctx: Ctx): void {
   validateCluster(spec, (i) => ctx.addIssue(i));
   validateData(spec, (i) => ctx.addIssue(i));
+  validateObservability(spec, (i) => ctx.addIssue(i));
   const issue = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message });
   const cloud = spec.target?.cloud;
   const net = spec.network ?? {};

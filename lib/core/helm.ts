@@ -105,9 +105,13 @@ export class Manifests extends Construct {
 /**
  * Values as YAML that Helm reads back unchanged. Helm parses YAML 1.1, where `on`, `y`,
  * `no` and `0755` are booleans and numbers: writing YAML 1.1 quotes such strings.
+ * Terraform reads `${…}` and `%{…}` in any string as a template: literal ones (a
+ * config's `${env:VAR}`) are escaped, cdktf's own tokens are left to resolve.
  */
 export function helmYaml(values: Record<string, unknown>): string {
-  return stringify(values, { version: "1.1", lineWidth: 0 });
+  return stringify(values, { version: "1.1", lineWidth: 0 })
+    .replace(/\$\{(?!TfToken\[)/g, "$$$${")
+    .replace(/%\{/g, "%%{");
 }
 
 /** The stack's one copy of the manifests chart. */

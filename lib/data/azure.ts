@@ -74,6 +74,6 @@ export class AzureDataLayer extends Construct implements IAzureDataLayer {
     this.storage = new AzureBlobStorage(this, "Buckets", { ...store, ...props.buckets });
     this.buckets = this.storage.buckets;
     this.containerIds = Object.fromEntries(Object.entries(this.storage.containers).map(([purpose, c]) => [purpose, c.resourceManagerId]));
-    this.objectStore = { api: "azure-blob", endpoint: this.storage.account.primaryBlobEndpoint };
+    this.objectStore = { api: "azure-blob", endpoint: this.storage.account.primaryBlobEndpoint, account: this.storage.account.name };
   }
 }

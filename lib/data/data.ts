@@ -47,11 +47,20 @@ export interface ObjectStoreAccess {
   /** The service endpoint (S3-compatible stores on-prem; the storage account's blob URL on Azure). @default the cloud's */
   readonly endpoint?: string;
   readonly region?: string;
+  /** The storage account's name (azure-blob), which object-store clients configure apart from the endpoint. @default none */
+  readonly account?: string;
   /**
    * Access keys, where the store has no workload identity (S3-compatible stores
    * on-prem): as for a data store's credentials. @default none: workloads use their identity
    */
   readonly credentials?: DataStoreConnection["credentials"];
+  /**
+   * Keys to the platform's own buckets (logs, metrics) where the store takes keys
+   * (on-prem): a Kubernetes Secret with `accessKeyId`, `secretAccessKey` and, when the
+   * endpoint's certificate comes from the internal CA, `ca.crt`. Never given to tenants.
+   * @default none: the platform's components use their identity
+   */
+  readonly platformCredentials?: { readonly namespace: string; readonly secret: string; readonly caCert: boolean };
 }
 
 export interface IDataLayer {

@@ -6,6 +6,9 @@ import { platformLabels, type INamespace } from "../platform/namespaces";
 import { TENANT_LABEL } from "../platform/tenants";
 import { DATA_NAMESPACE } from "./onprem-plan";
 
+/** Marks the namespaces of the metrics and log stores, which reach the data layer's object store and metrics. */
+export const OBSERVABILITY_LABEL = "cdktf-byoc/observability";
+
 export interface OnpremDataNetworkProps {
   /** The deployment (labels). */
   readonly deployment: string;
@@ -13,6 +16,11 @@ export interface OnpremDataNetworkProps {
   readonly storePorts: number[];
   /** Operator webhooks the API server calls (its address is not known here). @default [] */
   readonly webhookPorts?: number[];
+  /**
+   * Ports the platform's metrics and log stores reach in `data` (the object store, the
+   * stores' metrics), from the namespaces labelled `cdktf-byoc/observability`. @default []
+   */
+  readonly platformPorts?: number[];
   /** Tenant namespaces: each gets egress to `data` on the store ports. @default [] */
   readonly tenantNamespaces?: INamespace[];
   /** The `data` namespace. @default [] */
@@ -43,6 +51,20 @@ export class OnpremDataNetwork extends Construct {
     policy("AllowNamespace", DATA_NAMESPACE, "allow-same-namespace", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: everyPod }] }] }, dependsOn);
     if (webhookPorts.length > 0) {
       policy("AllowWebhooks", DATA_NAMESPACE, "allow-webhooks", { podSelector: everyPod, policyTypes: ["Ingress"], ingress: [{ ports: tcp(webhookPorts) }] }, dependsOn);
+    }
+    const platformPorts = props.platformPorts ?? [];
+    if (platformPorts.length > 0) {
+      policy(
+        "AllowObservability",
+        DATA_NAMESPACE,
+        "allow-from-observability",
+        {
+          podSelector: everyPod,
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { [OBSERVABILITY_LABEL]: "true" } } }], ports: tcp(platformPorts) }],
+        },
+        dependsOn,
+      );
     }
     // An empty port list would allow every port: without stores in the cluster tenants get nothing.
     if (props.storePorts.length === 0) return;

@@ -85,6 +85,7 @@ export class OnpremObjectStore extends Construct {
     const product = [...buckets]
       .filter(([purpose]) => !PLATFORM_BUCKETS.includes(purpose) && !(plan.postgres && purpose === "backups"))
       .map(([, name]) => name);
+    const platformBuckets = [...buckets].filter(([purpose]) => PLATFORM_BUCKETS.includes(purpose)).map(([, name]) => name);
     const prerequisites = new Manifests(this, "Prerequisites", {
       name: "seaweedfs-prerequisites",
       namespace: DATA_NAMESPACE,
@@ -93,13 +94,15 @@ export class OnpremObjectStore extends Construct {
         ...generatedSecret({
           deployment: plan.deployment,
           name: OBJECT_STORE_IDENTITIES,
-          keys: ["accessKeyId", "secretAccessKey", "backupAccessKeyId", "backupSecretAccessKey"],
+          keys: ["accessKeyId", "secretAccessKey", "backupAccessKeyId", "backupSecretAccessKey", "platformAccessKeyId", "platformSecretAccessKey"],
           template: {
-            seaweedfs_s3_config: s3Identities(product, plan.postgres ? plan.backupBucket : undefined),
+            seaweedfs_s3_config: s3Identities(product, plan.postgres ? plan.backupBucket : undefined, platformBuckets),
             accessKeyId: "{{ .accessKeyId }}",
             secretAccessKey: "{{ .secretAccessKey }}",
             backupAccessKeyId: "{{ .backupAccessKeyId }}",
             backupSecretAccessKey: "{{ .backupSecretAccessKey }}",
+            platformAccessKeyId: "{{ .platformAccessKeyId }}",
+            platformSecretAccessKey: "{{ .platformSecretAccessKey }}",
           },
         }),
       ],
@@ -164,9 +167,10 @@ export class OnpremObjectStore extends Construct {
 /**
  * SeaweedFS's identities file, as an External Secrets template over the generated keys:
  * the product may read, write, list and tag its buckets; PostgreSQL's backups may read,
- * write and list the backup bucket only. Neither is an administrator.
+ * write and list the backup bucket only; the platform (metrics and log stores) its own
+ * logs and metrics buckets only. None is an administrator.
  */
-function s3Identities(productBuckets: string[], backupBucket: string | undefined): string {
+function s3Identities(productBuckets: string[], backupBucket: string | undefined, platformBuckets: string[]): string {
   const identity = (name: string, keys: [string, string], actions: string[], buckets: string[]) => ({
     name,
     credentials: [{ accessKey: `{{ .${keys[0]} }}`, secretKey: `{{ .${keys[1]} }}` }],
@@ -174,6 +178,7 @@ function s3Identities(productBuckets: string[], backupBucket: string | undefined
   });
   const identities = [identity("workloads", ["accessKeyId", "secretAccessKey"], ["Read", "Write", "List", "Tagging"], productBuckets)];
   if (backupBucket) identities.push(identity("postgres-backups", ["backupAccessKeyId", "backupSecretAccessKey"], ["Read", "Write", "List"], [backupBucket]));
+  if (platformBuckets.length) identities.push(identity("platform", ["platformAccessKeyId", "platformSecretAccessKey"], ["Read", "Write", "List"], platformBuckets));
   return JSON.stringify({ identities });
 }
 

@@ -153,6 +153,8 @@ export class OnpremDataPlan implements IDataLayer {
   readonly objectStore: ObjectStoreAccess & { readonly endpoint: string; readonly region: string };
   /** The client bundles tenants read, one per store and one for the object store. */
   readonly bundles: ClientBundle[] = [];
+  /** The keys to the platform's buckets (logs, metrics), which only the platform's components read. */
+  readonly platformBundle: ClientBundle;
   /** The database created for the product (PostgreSQL and MongoDB): the deployment's name, `-` as `_`. */
   readonly database: string;
   /** The bucket PostgreSQL's backups and WAL go to, under `postgres/`: the one for purpose `backups`, listed or not. */
@@ -252,12 +254,25 @@ export class OnpremDataPlan implements IDataLayer {
       // SeaweedFS's certificate comes from the internal CA; an external store's is the customer's.
       ...(this.inClusterObjectStore ? { "ca.crt": { secret: tlsSecret(ONPREM_DATA.seaweedfs), key: "ca.crt" } } : {}),
     });
+    // The external store's one key pair serves both; SeaweedFS gives the platform its own identity.
+    const platform = (k: "accessKeyId" | "secretAccessKey") =>
+      this.inClusterObjectStore ? { secret: OBJECT_STORE_IDENTITIES, key: `platform${k[0].toUpperCase()}${k.slice(1)}` } : { secret: OBJECT_STORE_KEYS, key: k };
+    this.platformBundle = {
+      store: "object-store",
+      name: "object-store-platform-client",
+      keys: {
+        accessKeyId: platform("accessKeyId"),
+        secretAccessKey: platform("secretAccessKey"),
+        ...(this.inClusterObjectStore ? { "ca.crt": { secret: tlsSecret(ONPREM_DATA.seaweedfs), key: "ca.crt" } } : {}),
+      },
+    };
     this.objectStore = {
       api: "s3",
       endpoint: props.objectStore ? props.objectStore.endpoint.replace(/\/$/, "") : `https://${host(`${ONPREM_DATA.seaweedfs}-all-in-one`)}:${DATA_PORTS.s3}`,
       // SeaweedFS ignores the region; SDKs still want one to sign with.
       region: props.objectStore?.region ?? "us-east-1",
       credentials: credentials(objectBundle),
+      platformCredentials: { namespace: DATA_NAMESPACE, secret: this.platformBundle.name, caCert: this.inClusterObjectStore },
     };
   }
 

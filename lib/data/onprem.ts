@@ -73,7 +73,7 @@ export class OnpremDataLayer extends Construct implements IDataLayer {
 
     new OnpremClientBundles(this, "ClientCredentials", {
       deployment: plan.deployment,
-      bundles: plan.bundles,
+      bundles: [...plan.bundles, plan.platformBundle],
       secrets,
       // The bundles' sources: CloudNativePG's app Secret, the generated passwords, the certificates.
       dependsOn: [
@@ -91,6 +91,8 @@ export class OnpremDataLayer extends Construct implements IDataLayer {
         ...(plan.documents ? [DATA_PORTS.documents] : []),
         ...(plan.inClusterObjectStore ? [DATA_PORTS.s3] : []),
       ],
+      // CloudNativePG's exporter serves 9187 in each instance.
+      platformPorts: [...(plan.inClusterObjectStore ? [DATA_PORTS.s3] : []), ...(plan.postgres ? [9187] : [])],
       webhookPorts: [...(plan.postgres ? [WEBHOOK_PORTS.cloudnativePg] : []), ...(plan.documents ? [WEBHOOK_PORTS.mongodbKubernetes] : [])],
       tenantNamespaces: props.tenantNamespaces,
       dependsOn,

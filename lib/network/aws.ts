@@ -138,6 +138,8 @@ export class AwsNetwork extends Construct implements IAwsNetwork {
   readonly vpc: Vpc;
   readonly vpcId: string;
   readonly cidr: string;
+  /** The NAT gateways' ids by zone (one, or one per zone), for alarms on them. */
+  readonly natGatewayIds: Record<string, string> = {};
   readonly zones: readonly string[];
   readonly peerCidrs: readonly string[];
   readonly region: string;
@@ -230,6 +232,7 @@ export class AwsNetwork extends Construct implements IAwsNetwork {
           tags: { Name: naming.name("nat", zone) },
           dependsOn: [igw],
         });
+        this.natGatewayIds[zone] = nats[zone].id;
       }
       const privRoutes = new RouteTable(this, `PrivateRouteTable-${zone}`, {
         vpcId: this.vpc.id,

@@ -127,6 +127,8 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
   readonly databaseSubnetId: string;
   /** The private endpoints' and the database's ranges: what tenant workloads connect to. */
   readonly privateEndpointsCidr: string;
+  /** The nodes' NAT gateway, for alarms on it. */
+  readonly natGatewayId: string;
   readonly databaseCidr: string;
   /** The AKS overlay's pod range: outside the VNet and every peer's ranges. */
   readonly podCidr: string;
@@ -275,6 +277,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
     });
     const nat = new NatGateway(this, "Nat", { name: naming.name("nat", undefined, 80), location, resourceGroupName, skuName: "Standard", idleTimeoutInMinutes: 4 });
     new NatGatewayPublicIpAssociation(this, "NatIpAssoc", { natGatewayId: nat.id, publicIpAddressId: natIp.id });
+    this.natGatewayId = nat.id;
     const natAssoc = new SubnetNatGatewayAssociation(this, "NatAssoc-nodes", { subnetId: this.nodesSubnet.id, natGatewayId: nat.id });
     this.clusterDependencies.push(nodes.assoc, apiServer.assoc, natAssoc);
 

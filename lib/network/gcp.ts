@@ -128,6 +128,8 @@ export class GcpNetwork extends Construct implements IGcpNetwork {
   readonly zones: readonly string[];
   readonly peerCidrs: readonly string[];
   readonly region: string;
+  /** The Cloud NAT's name, for alerts on it. */
+  readonly natName: string;
   readonly project: string;
   readonly flowLogRetentionDays: number;
   readonly networkId: string;
@@ -184,7 +186,7 @@ export class GcpNetwork extends Construct implements IGcpNetwork {
     });
 
     const router = new ComputeRouter(this, "NatRouter", { name: naming.name("nat"), project, region: this.region, network: this.network.id });
-    new ComputeRouterNat(this, "Nat", {
+    this.natName = new ComputeRouterNat(this, "Nat", {
       name: naming.name("nat"),
       project,
       region: this.region,
@@ -196,7 +198,7 @@ export class GcpNetwork extends Construct implements IGcpNetwork {
       enableDynamicPortAllocation: true,
       minPortsPerVm: 64,
       logConfig: { enable: true, filter: "ERRORS_ONLY" },
-    });
+    }).name;
 
     const psa = parseIpv4Cidr(plan.privateServices)!;
     this.privateServiceRange = new ComputeGlobalAddress(this, "PrivateServiceRange", {

@@ -5,6 +5,7 @@ import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
 import type { IExternalSecrets } from "./external-secrets";
 import { PlatformNamespace, platformLabels } from "./namespaces";
+import { AddonNetworkPolicy, apiServerAllow, sameNamespaceAllow, scrapeAllows, tcp, type AddonMetrics, type ClusterNetwork } from "./network-policies";
 
 /** The Git repository Argo CD syncs into the tenant namespaces. */
 export interface GitOpsRepository {
@@ -36,6 +37,34 @@ export interface ArgoCdProps {
   readonly highAvailability?: boolean;
   /** What the release waits for besides its namespace (the tenants' namespaces and policies). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** Where the API server is and who scrapes: the namespace gets default-deny NetworkPolicies. @default - no NetworkPolicies */
+  readonly clusterNetwork?: ClusterNetwork;
+}
+
+/** Argo CD's components and the ports their metrics are served on (the chart's `*.containerPorts.metrics`). */
+const COMPONENTS = {
+  "application-controller": 8082,
+  server: 8083,
+  "repo-server": 8084,
+  "applicationset-controller": 8080,
+  "notifications-controller": 9001,
+} as const;
+
+/** The ports other components call: the repo server's and Redis'. */
+const INTERNAL_PORTS = [8081, 6379];
+
+/** Default ports of the Git URL schemes Argo CD takes. */
+const GIT_SCHEMES: Record<string, number> = { "https:": 443, "http:": 80, "ssh:": 22, "git+ssh:": 22, "git:": 9418 };
+
+/**
+ * The ports the repo server reaches Git hosts on: HTTPS always (Helm repositories too)
+ * and the repository URL's port; scp-like `git@host:path` is SSH.
+ */
+function gitPorts(repo?: string): number[] {
+  if (!repo) return [443];
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(repo)) return [443, 22];
+  const url = new URL(repo);
+  return [...new Set([443, url.port ? Number(url.port) : (GIT_SCHEMES[url.protocol] ?? 443)])];
 }
 
 /**
@@ -49,6 +78,8 @@ export class ArgoCd extends Construct {
   static readonly NAMESPACE = "argocd";
   readonly release: HelmChart["release"];
   readonly highAvailability: boolean;
+  /** Each component's metrics. */
+  readonly metrics: AddonMetrics[];
 
   constructor(scope: Construct, id: string, props: ArgoCdProps = {}) {
     super(scope, id);
@@ -70,6 +101,28 @@ export class ArgoCd extends Construct {
       openshift: props.openshift,
     });
     const replicas = this.highAvailability ? 2 : 1;
+    const app = (component: string) => ({ matchLabels: { "app.kubernetes.io/instance": "argo-cd", "app.kubernetes.io/name": `argocd-${component}` } });
+    this.metrics = Object.entries(COMPONENTS).map(([component, number]) => ({
+      name: `argocd-${component}`,
+      namespace,
+      pods: app(component),
+      endpoints: [{ port: "metrics", number }],
+    }));
+    const network = props.clusterNetwork;
+    const policies = network
+      ? new AddonNetworkPolicy(this, "NetworkPolicy", {
+          namespace,
+          naming,
+          component: "gitops",
+          allows: [
+            apiServerAllow(network),
+            sameNamespaceAllow(INTERNAL_PORTS),
+            ...scrapeAllows(this.metrics, network),
+            // Git hosts may be private (a site-to-site peer) as well as public.
+            { name: "allow-git", pods: app("repo-server"), egress: [{ peers: [{ cidr: "0.0.0.0/0" }], ports: tcp(...gitPorts(gitops?.repo)) }] },
+          ],
+        }).policies
+      : [];
 
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.argoCd,
@@ -85,7 +138,7 @@ export class ArgoCd extends Construct {
         repoServer: { replicas },
         applicationSet: { replicas },
       },
-      dependsOn: [namespace.ready, ...(props.dependsOn ?? [])],
+      dependsOn: [namespace.ready, ...policies, ...(props.dependsOn ?? [])],
     }).release;
 
     if (!gitops) return;

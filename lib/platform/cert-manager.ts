@@ -5,6 +5,17 @@ import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "./charts";
 import { PlatformNamespace } from "./namespaces";
+import {
+  AddonNetworkPolicy,
+  INTERNET,
+  apiServerAllow,
+  egressRules,
+  scrapeAllows,
+  tcp,
+  webhookAllow,
+  type AddonMetrics,
+  type ClusterNetwork,
+} from "./network-policies";
 import type { IPlatformTarget } from "./target";
 
 export interface CertManagerProps {
@@ -21,6 +32,8 @@ export interface CertManagerProps {
   readonly gatewayApi?: ITerraformDependable;
   /** What every release waits for (the target's prerequisites). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** The NetworkPolicies' sources and destinations. @default - the target's; Prometheus in `observability` scrapes */
+  readonly clusterNetwork?: ClusterNetwork;
 }
 
 /** What a certificate's consumer waits for. */
@@ -46,11 +59,15 @@ const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
 export class CertManager extends Construct implements ICertManager {
   static readonly NAMESPACE = "cert-manager";
   static readonly SERVICE_ACCOUNT = "cert-manager";
+  /** The webhook's port (the chart's `webhook.securePort`): GKE's control plane reaches nodes on 443 and 10250 by default. */
+  static readonly WEBHOOK_PORT = 10250;
   readonly release: HelmChart["release"];
   readonly issuers: Manifests["release"];
   /** The issuer for public names when there is one, else the private CA. */
   readonly defaultIssuer: string;
   readonly highAvailability: boolean;
+  /** The controller's, webhook's and CA injector's metrics. */
+  readonly metrics: AddonMetrics[];
 
   constructor(scope: Construct, id: string, props: CertManagerProps) {
     super(scope, id);
@@ -67,6 +84,26 @@ export class CertManager extends Construct implements ICertManager {
     const dns01 = props.target.dns01Solver(this, { namespace: CertManager.NAMESPACE, name: CertManager.SERVICE_ACCOUNT });
     const replicas = this.highAvailability ? 2 : 1;
     const ha = { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 } };
+    const network = props.clusterNetwork ?? props.target;
+    // The release's pods: controller, webhook, cainjector and the startupapicheck job.
+    const release = { "app.kubernetes.io/instance": "cert-manager" };
+    const component = (name: string) => ({ matchLabels: { ...release, "app.kubernetes.io/component": name } });
+    this.metrics = [{ name: "cert-manager", namespace, pods: { matchLabels: release }, endpoints: [{ port: "http-metrics", number: 9402 }] }];
+    const policy = new AddonNetworkPolicy(this, "NetworkPolicy", {
+      namespace,
+      naming,
+      component: "cert-manager",
+      allows: [
+        apiServerAllow(network),
+        webhookAllow(network, component("webhook"), [CertManager.WEBHOOK_PORT]),
+        ...scrapeAllows(this.metrics, network),
+        // ACME: Let's Encrypt, the DNS-over-HTTPS self-check and the DNS API, all on
+        // HTTPS; the cloud's identity and private endpoints come from the target.
+        ...(dns01
+          ? [{ name: "allow-acme", pods: component("controller"), egress: [{ peers: [INTERNET], ports: tcp(443) }, ...egressRules(network.cloudApiEgress)] }]
+          : []),
+      ],
+    });
 
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.certManager,
@@ -74,7 +111,8 @@ export class CertManager extends Construct implements ICertManager {
       values: {
         crds: { enabled: true, keep: true },
         ...ha,
-        webhook: ha,
+        // Pinned: the NetworkPolicy opens this port to the control plane.
+        webhook: { ...ha, securePort: CertManager.WEBHOOK_PORT },
         cainjector: ha,
         serviceAccount: { name: CertManager.SERVICE_ACCOUNT, annotations: dns01?.identity.serviceAccountAnnotations ?? {} },
         podLabels: dns01?.identity.podLabels ?? {},
@@ -87,7 +125,13 @@ export class CertManager extends Construct implements ICertManager {
           : {}),
         prometheus: { enabled: true },
       },
-      dependsOn: [namespace.ready, ...(props.dependsOn ?? []), ...(dns01?.grants ?? []), ...(props.gatewayApi ? [props.gatewayApi] : [])],
+      dependsOn: [
+        namespace.ready,
+        ...policy.policies,
+        ...(props.dependsOn ?? []),
+        ...(dns01?.grants ?? []),
+        ...(props.gatewayApi ? [props.gatewayApi] : []),
+      ],
     }).release;
 
     const clusterIssuer = (name: string, spec: Record<string, unknown>) => ({

@@ -30,6 +30,20 @@ export const CHARTS = {
   mongodbKubernetes: { repository: "https://mongodb.github.io/helm-charts", chart: "mongodb-kubernetes", version: "1.9.1" },
   // SeaweedFS 4.44 (Apache-2.0): the in-cluster S3-compatible store when the spec names none.
   seaweedfs: { repository: "https://seaweedfs.github.io/seaweedfs/helm", chart: "seaweedfs", version: "4.44.0" },
+  // Observability. The Prometheus operator v0.93.1 with its CRDs as a release of their own
+  // (Helm never upgrades a chart's crds/); Grafana inside comes from grafana-community.
+  kubePrometheusStack: { repository: "https://prometheus-community.github.io/helm-charts", chart: "kube-prometheus-stack", version: "88.5.3" },
+  prometheusOperatorCrds: { repository: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-operator-crds", version: "31.0.1" },
+  // Loki 3.7 (Monolithic or Distributed; SimpleScalable is deprecated) and Tempo 2.10 from
+  // grafana-community, where Grafana's charts moved in 2026.
+  loki: { repository: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },
+  tempo: { repository: "https://grafana-community.github.io/helm-charts", chart: "tempo", version: "2.2.4" },
+  // Fluent Bit 5.1 from the fluent chart (the grafana/fluent-bit chart is end-of-life).
+  fluentBit: { repository: "https://fluent.github.io/helm-charts", chart: "fluent-bit", version: "0.58.1" },
+  // The collector 0.158; the chart sets no image of its own.
+  otelCollector: { repository: "https://open-telemetry.github.io/opentelemetry-helm-charts", chart: "opentelemetry-collector", version: "0.170.0" },
+  // Jaeger v2 (2.19): chart 4.x deploys v2 only; v1 reached end-of-life in December 2025.
+  jaeger: { repository: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "4.11.1" },
 } as const satisfies Record<string, ChartRef>;
 
 /** Upstreams that are retired or unmaintained: the invariants refuse them. */

@@ -6,6 +6,7 @@ import { namingOf, type Naming } from "../core/naming";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
+import { AddonNetworkPolicy, apiServerAllow, egressRules, scrapeAllows, webhookAllow, type AddonMetrics, type ClusterNetwork } from "./network-policies";
 import type { IPlatformTarget } from "./target";
 import { TENANT_LABEL } from "./tenants";
 
@@ -18,6 +19,8 @@ export interface ExternalSecretsProps {
   readonly highAvailability?: boolean;
   /** What the release waits for besides its namespace (the target's prerequisites). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** The NetworkPolicies' sources and destinations. @default - the target's; Prometheus in `observability` scrapes */
+  readonly clusterNetwork?: ClusterNetwork;
 }
 
 /** Syncs secrets into namespaces: what a consumer of External Secrets needs. */
@@ -70,12 +73,16 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
   static readonly STORE = "secret-manager";
   /** The tenants' store: the data stores' credentials only, with its own identity. */
   static readonly DATA_STORE = "data-credentials";
+  /** The webhook's port (the chart's `webhook.port`). */
+  static readonly WEBHOOK_PORT = 10250;
   readonly release: HelmChart["release"];
   /** The store's release; undefined when the target has no secret manager. */
   readonly store?: Manifests["release"];
   /** The tenants' data-credentials store; undefined when no data store has credentials. */
   readonly dataStore?: Manifests["release"];
   readonly highAvailability: boolean;
+  /** The controller's, webhook's and certificate controller's metrics. */
+  readonly metrics: AddonMetrics[];
   private readonly deployment: string;
 
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
@@ -94,6 +101,22 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
     const sa = { namespace: ExternalSecrets.NAMESPACE, name: ExternalSecrets.SERVICE_ACCOUNT };
     const binding = props.target.secretStore(this, sa);
     const replicaCount = this.highAvailability ? 2 : 1;
+    const network = props.clusterNetwork ?? props.target;
+    const instance = { "app.kubernetes.io/instance": "external-secrets" };
+    const app = (name: string) => ({ matchLabels: { ...instance, "app.kubernetes.io/name": name } });
+    this.metrics = [{ name: "external-secrets", namespace, pods: { matchLabels: instance }, endpoints: [{ port: "metrics", number: 8080 }] }];
+    const policy = new AddonNetworkPolicy(this, "NetworkPolicy", {
+      namespace,
+      naming,
+      component: "external-secrets",
+      allows: [
+        apiServerAllow(network),
+        webhookAllow(network, app("external-secrets-webhook"), [ExternalSecrets.WEBHOOK_PORT]),
+        ...scrapeAllows(this.metrics, network),
+        // The controller reads the secret manager (and takes its cloud identity) there.
+        ...(network.cloudApiEgress.length > 0 ? [{ name: "allow-cloud-apis", pods: app("external-secrets"), egress: egressRules(network.cloudApiEgress) }] : []),
+      ],
+    });
 
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.externalSecrets,
@@ -106,9 +129,10 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
         serviceAccount: { create: true, name: sa.name, annotations: binding?.identity.serviceAccountAnnotations ?? {} },
         podLabels: binding?.identity.podLabels ?? {},
         podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 },
-        webhook: { replicaCount, podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 } },
+        // The port pinned: the NetworkPolicy opens it to the control plane.
+        webhook: { replicaCount, port: ExternalSecrets.WEBHOOK_PORT, podDisruptionBudget: { enabled: replicaCount > 1, minAvailable: 1 } },
       },
-      dependsOn: [namespace.ready, ...(props.dependsOn ?? []), ...(binding?.grants ?? [])],
+      dependsOn: [namespace.ready, ...policy.policies, ...(props.dependsOn ?? []), ...(binding?.grants ?? [])],
     }).release;
 
     const dataSa = { namespace: ExternalSecrets.NAMESPACE, name: ExternalSecrets.DATA_STORE };

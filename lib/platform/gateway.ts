@@ -4,6 +4,7 @@ import { HelmChart, Manifests } from "../core/helm";
 import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
+import { AddonNetworkPolicy, apiServerAllow, scrapeAllows, tcp, webhookAllow, type AddonMetrics, type ClusterNetwork } from "./network-policies";
 import type { GatewayService, IPlatformTarget } from "./target";
 import { TENANT_LABEL } from "./tenants";
 
@@ -16,6 +17,8 @@ export interface EnvoyGatewayProps {
   readonly highAvailability?: boolean;
   /** What the release waits for besides its namespace (the target's prerequisites). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** The NetworkPolicies' sources and destinations. @default - the target's; Prometheus in `observability` scrapes */
+  readonly clusterNetwork?: ClusterNetwork;
 }
 
 export interface GatewayListenerProps {
@@ -35,9 +38,19 @@ export interface GatewayListenerProps {
 export class EnvoyGateway extends Construct {
   static readonly NAMESPACE = "envoy-gateway-system";
   static readonly CLASS = "envoy";
+  /** The Gateway's HTTPS listener port. */
+  static readonly LISTENER_PORT = 443;
+  /** The proxies' container port for it: Envoy Gateway adds 10000 to ports below 1024, so Envoy needs no privilege to bind. */
+  static readonly PROXY_PORT = EnvoyGateway.LISTENER_PORT + 10000;
+  /** The controller's pods (the chart's selector labels; the release is named after the chart). */
+  static readonly CONTROLLER = { "control-plane": "envoy-gateway", "app.kubernetes.io/instance": "gateway-helm" };
+  /** The proxies' pods, as the controller labels them. */
+  static readonly PROXIES = { "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway" };
   /** Installs the Gateway API and Envoy Gateway CRDs. */
   readonly release: HelmChart["release"];
   readonly highAvailability: boolean;
+  /** The controller's and the proxies' metrics. */
+  readonly metrics: AddonMetrics[];
   private readonly deployment: string;
   private readonly service: GatewayService;
 
@@ -54,6 +67,32 @@ export class EnvoyGateway extends Construct {
       openshift: props.target.openshift,
     });
     const replicas = this.highAvailability ? 2 : 1;
+    const controller = { matchLabels: EnvoyGateway.CONTROLLER };
+    const proxies = { matchLabels: EnvoyGateway.PROXIES };
+    this.metrics = [
+      { name: "envoy-gateway", namespace, pods: controller, endpoints: [{ port: "metrics", number: 19001 }] },
+      { name: "envoy-proxy", namespace, pods: proxies, endpoints: [{ port: "metrics", number: 19001, path: "/stats/prometheus" }] },
+    ];
+    const network = props.clusterNetwork ?? props.target;
+    const policy = new AddonNetworkPolicy(this, "NetworkPolicy", {
+      namespace,
+      naming,
+      component: "gateway",
+      allows: [
+        // The controller and its certgen job; the proxies get their configuration over xDS.
+        apiServerAllow(network, { matchExpressions: [{ key: "app.kubernetes.io/component", operator: "NotIn", values: ["proxy"] }] }),
+        // The topology injector, a mutating webhook on pod bindings in this namespace.
+        webhookAllow(network, controller, [9443]),
+        { name: "allow-xds", pods: controller, ingress: [{ peers: [{ pods: proxies }], ports: tcp(18000) }] },
+        { name: "allow-to-xds", pods: proxies, egress: [{ peers: [{ pods: controller }], ports: tcp(18000) }] },
+        // Clients reach the internal load balancer or node ports from anywhere private
+        // (VPN, peers, the VPC) with their own addresses kept: the listener port only.
+        { name: "allow-listeners", pods: proxies, ingress: [{ peers: [{ cidr: "0.0.0.0/0" }], ports: tcp(EnvoyGateway.PROXY_PORT) }] },
+        // Routes are accepted from tenant namespaces only; their pods admit the gateway.
+        { name: "allow-to-backends", pods: proxies, egress: [{ peers: [{ namespaces: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } }] }] },
+        ...scrapeAllows(this.metrics, network),
+      ],
+    });
     this.release = new HelmChart(this, "Chart", {
       chart: CHARTS.envoyGateway,
       namespace: EnvoyGateway.NAMESPACE,
@@ -62,7 +101,7 @@ export class EnvoyGateway extends Construct {
         deployment: { replicas },
         podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
       },
-      dependsOn: [namespace.ready, ...(props.dependsOn ?? [])],
+      dependsOn: [namespace.ready, ...policy.policies, ...(props.dependsOn ?? [])],
     }).release;
   }
 
@@ -112,7 +151,7 @@ export class EnvoyGateway extends Construct {
             listeners: listener.hostnames.map((hostname, i) => ({
               name: `https-${i}`,
               hostname,
-              port: 443,
+              port: EnvoyGateway.LISTENER_PORT,
               protocol: "HTTPS",
               tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: `${deployment}-gateway-tls` }] },
               allowedRoutes: { namespaces: { from: "Selector", selector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } } },

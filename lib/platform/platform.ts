@@ -10,6 +10,7 @@ import { DataAccess } from "./data-access";
 import { ExternalSecrets } from "./external-secrets";
 import { EnvoyGateway } from "./gateway";
 import { MetricsServer } from "./metrics-server";
+import type { AddonMetrics } from "./network-policies";
 import { PolicyEngine, type PolicyEngineKind } from "./policy";
 import { RemoteAccessConnector, type RemoteAccessOptions } from "./remote-access";
 import type { IPlatformTarget } from "./target";
@@ -49,7 +50,10 @@ export interface PlatformProps {
  * with issuers, External Secrets with the target's store, the policy engine and its
  * baseline, tenant namespaces with the data layer's endpoints, credentials and bucket
  * identity, Argo CD, the Envoy gateway (where chosen), metrics-server (where missing)
- * and the remote-access connector (where configured). Each release
+ * and the remote-access connector (where configured). Each add-on namespace denies all
+ * traffic but what its add-on needs (DNS, the API server, webhook calls from the
+ * control plane, Prometheus' scrapes, its cloud APIs); metrics-server runs in
+ * kube-system, which the cloud manages and the kit leaves open. Each release
  * depends on the releases whose CRDs or webhooks it uses, and on the target's
  * prerequisites; nothing is ordered by position. With `highAvailability` each
  * controller runs two or more replicas.
@@ -66,6 +70,9 @@ export class Platform extends Construct {
   readonly argoCd: ArgoCd;
   readonly tenants: Tenant[];
   readonly gateway?: EnvoyGateway;
+  readonly remoteAccess?: RemoteAccessConnector;
+  /** Every add-on's metrics endpoints: what AddonMonitors scrapes. */
+  readonly metrics: AddonMetrics[];
 
   constructor(scope: Construct, id: string, props: PlatformProps) {
     super(scope, id);
@@ -91,6 +98,7 @@ export class Platform extends Construct {
       dependsOn,
       engine: props.policy,
       ruleCrds: [this.certManager.release, this.secrets.release],
+      clusterNetwork: target,
     });
 
     const peers = (props.peerCidrs ?? []).map((cidr) => ({ cidr }));
@@ -119,6 +127,7 @@ export class Platform extends Construct {
       gitops: props.gitops,
       tenantNamespaces: this.tenants.map((t) => t.namespace.name),
       secrets: this.secrets,
+      clusterNetwork: target,
       // Tenants' namespaces and policies exist before anything syncs into them.
       dependsOn: [...dependsOn, ...this.tenants.map((t) => t.namespace.namespace), this.policy.policies],
     });
@@ -129,15 +138,17 @@ export class Platform extends Construct {
       issuers: this.certManager.issuers,
     });
     if (target.needsMetricsServer) new MetricsServer(this, "MetricsServer", { highAvailability, dependsOn });
-    if (props.remoteAccess) {
-      new RemoteAccessConnector(this, "RemoteAccess", {
-        ...props.remoteAccess,
-        naming,
-        openshift: target.openshift,
-        secrets: this.secrets,
-        dependsOn,
-      });
-    }
+    this.remoteAccess = props.remoteAccess
+      ? new RemoteAccessConnector(this, "RemoteAccess", {
+          ...props.remoteAccess,
+          naming,
+          openshift: target.openshift,
+          secrets: this.secrets,
+          clusterNetwork: target,
+          dependsOn,
+        })
+      : undefined;
+    this.metrics = [this.certManager, this.secrets, this.policy, this.argoCd, this.gateway, this.remoteAccess].flatMap((addon) => addon?.metrics ?? []);
   }
 }
 

@@ -4,6 +4,7 @@ import { HelmChart, Manifests } from "../core/helm";
 import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
 import { PlatformNamespace, platformLabels } from "./namespaces";
+import { AddonNetworkPolicy, apiServerAllow, sameNamespaceAllow, scrapeAllows, webhookAllow, type AddonMetrics, type ClusterNetwork, type NetworkAllow } from "./network-policies";
 import { BASELINE_RULES, constraintKind } from "./policy-rules";
 import { TENANT_LABEL } from "./tenants";
 
@@ -26,7 +27,13 @@ export interface PolicyEngineProps {
    * Secrets'): the policies wait for them. @default []
    */
   readonly ruleCrds?: ITerraformDependable[];
+  /** Where the API server and its webhook calls are, and who scrapes: the namespace gets default-deny NetworkPolicies. @default - no NetworkPolicies */
+  readonly clusterNetwork?: ClusterNetwork;
 }
+
+/** The engines' pods (the release names are the charts'). */
+const KYVERNO = { "app.kubernetes.io/instance": "kyverno" };
+const GATEKEEPER = { "gatekeeper.sh/system": "yes", release: "gatekeeper" };
 
 /** Tenant namespaces carry the tenant label; the baseline applies there only. */
 const TENANT_NAMESPACES = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };
@@ -44,6 +51,8 @@ export class PolicyEngine extends Construct {
   readonly release: HelmChart["release"];
   /** The release holding the enforced policies. */
   readonly policies: Manifests["release"];
+  /** The engine's controllers' metrics. */
+  readonly metrics: AddonMetrics[];
 
   constructor(scope: Construct, id: string, props: PolicyEngineProps = {}) {
     super(scope, id);
@@ -66,8 +75,24 @@ export class PolicyEngine extends Construct {
       // would otherwise add it, and every plan would take it away again).
       labels: engine === "gatekeeper" ? { "admission.gatekeeper.sh/ignore": "no-self-managing" } : undefined,
     });
-    const dependsOn = [namespace.ready, ...(props.dependsOn ?? [])];
     const ha = this.highAvailability;
+    // Kyverno serves metrics on 8000 (the admission controller names the port differently);
+    // Gatekeeper's controller and audit on 8888.
+    this.metrics = [
+      engine === "kyverno"
+        ? { name: "kyverno", namespace, pods: { matchLabels: KYVERNO }, endpoints: [{ port: "metrics-port", number: 8000 }, { port: "metrics", number: 8000 }] }
+        : { name: "gatekeeper", namespace, pods: { matchLabels: GATEKEEPER }, endpoints: [{ port: "metrics", number: 8888 }] },
+    ];
+    const network = props.clusterNetwork;
+    const networkPolicies = network
+      ? new AddonNetworkPolicy(this, "NetworkPolicy", {
+          namespace,
+          naming,
+          component: "policy",
+          allows: [apiServerAllow(network), ...webhookAllows(engine, network), ...scrapeAllows(this.metrics, network)],
+        }).policies
+      : [];
+    const dependsOn = [namespace.ready, ...networkPolicies, ...(props.dependsOn ?? [])];
 
     if (engine === "kyverno") {
       this.release = new HelmChart(this, "Chart", {
@@ -144,6 +169,19 @@ export class PolicyEngine extends Construct {
       dependsOn: [templates, ...ruleCrds],
     }).release;
   }
+}
+
+/**
+ * The API server calls Kyverno's admission and cleanup controllers on 9443 and
+ * Gatekeeper's controller manager on 8443; Gatekeeper's post-install job probes its
+ * webhook from inside the namespace.
+ */
+function webhookAllows(engine: PolicyEngineKind, network: ClusterNetwork): NetworkAllow[] {
+  if (engine === "kyverno") {
+    const controllers = { key: "app.kubernetes.io/component", operator: "In" as const, values: ["admission-controller", "cleanup-controller"] };
+    return [webhookAllow(network, { matchLabels: KYVERNO, matchExpressions: [controllers] }, [9443])];
+  }
+  return [webhookAllow(network, { matchLabels: { ...GATEKEEPER, "control-plane": "controller-manager" } }, [8443]), sameNamespaceAllow([8443])];
 }
 
 function pick(match: (typeof BASELINE_RULES)[number]["match"]) {

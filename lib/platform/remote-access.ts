@@ -1,10 +1,12 @@
 import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { PRIVATE_RANGES } from "../core/cidr";
 import { HelmChart } from "../core/helm";
 import { namingOf, type Naming } from "../core/naming";
 import { CHARTS } from "./charts";
 import type { IExternalSecrets } from "./external-secrets";
 import { PlatformNamespace } from "./namespaces";
+import { AddonNetworkPolicy, INTERNET, apiServerAllow, scrapeAllows, tcp, type AddonMetrics, type ClusterNetwork } from "./network-policies";
 
 /** A Twingate connector: the remote network it joins and where its tokens are kept. */
 export interface RemoteAccessOptions {
@@ -23,10 +25,15 @@ export interface RemoteAccessConnectorProps extends RemoteAccessOptions {
   readonly secrets: IExternalSecrets;
   /** What the release waits for besides its namespace and tokens (the target's prerequisites). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** Where the API server is and who scrapes: the namespace gets default-deny NetworkPolicies. @default - no NetworkPolicies */
+  readonly clusterNetwork?: ClusterNetwork;
 }
 
 /** The Secret keys the connector chart reads through envFrom. */
 const TOKEN_KEYS = { TWINGATE_ACCESS_TOKEN: "accessToken", TWINGATE_REFRESH_TOKEN: "refreshToken" };
+
+/** The port the connector serves Prometheus metrics on (the chart's `metrics.port`). */
+const METRICS_PORT = 9999;
 
 /** A Twingate network name. */
 const NETWORK = /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/;
@@ -41,18 +48,45 @@ const NETWORK = /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/;
 export class RemoteAccessConnector extends Construct {
   static readonly NAMESPACE = "twingate";
   readonly release: HelmChart["release"];
+  /** The connector's metrics (enabled in the chart). */
+  readonly metrics: AddonMetrics[];
 
   constructor(scope: Construct, id: string, props: RemoteAccessConnectorProps) {
     super(scope, id);
     if (!Token.isUnresolved(props.network) && !NETWORK.test(props.network)) {
       throw new Error(`RemoteAccessConnector ${id}: network must be the Twingate network name, the <network> of <network>.twingate.com (got ${JSON.stringify(props.network)})`);
     }
+    const naming = namingOf(this, props.naming);
     const namespace = new PlatformNamespace(this, "Namespace", {
       name: RemoteAccessConnector.NAMESPACE,
-      naming: namingOf(this, props.naming),
+      naming,
       component: "remote-access",
       openshift: props.openshift,
     });
+    const pods = { matchLabels: { "app.kubernetes.io/name": "connector", "app.kubernetes.io/instance": "twingate-connector" } };
+    this.metrics = [{ name: "twingate-connector", namespace, pods, endpoints: [{ port: "metrics", number: METRICS_PORT }] }];
+    const network = props.clusterNetwork;
+    const policies = network
+      ? new AddonNetworkPolicy(this, "NetworkPolicy", {
+          namespace,
+          naming,
+          component: "remote-access",
+          allows: [
+            // Operators' traffic to the API server and the private network is what the connector is for.
+            apiServerAllow(network),
+            { name: "allow-private-network", egress: [{ peers: PRIVATE_RANGES.map((cidr) => ({ cidr })) }] },
+            // Twingate's controller and relays (TCP 443, 30000-31000) and peer-to-peer QUIC (UDP, any port).
+            {
+              name: "allow-twingate",
+              egress: [
+                { peers: [INTERNET], ports: [...tcp(443), { port: 30000, endPort: 31000 }] },
+                { peers: [INTERNET], ports: [{ port: 1, endPort: 65535, protocol: "UDP" }] },
+              ],
+            },
+            ...scrapeAllows(this.metrics, network),
+          ],
+        }).policies
+      : [];
     const tokens = props.secrets.sync(this, "Tokens", {
       namespace: RemoteAccessConnector.NAMESPACE,
       name: "twingate-connector-tokens",
@@ -66,8 +100,10 @@ export class RemoteAccessConnector extends Construct {
       namespace: RemoteAccessConnector.NAMESPACE,
       values: {
         connector: { network: props.network, existingSecret: "twingate-connector-tokens", logLevel: "info" },
+        // Scraped through a PodMonitor, not annotations.
+        metrics: { enabled: true, port: METRICS_PORT, prometheusAnnotations: false },
       },
-      dependsOn: [namespace.ready, tokens, ...(props.dependsOn ?? [])],
+      dependsOn: [namespace.ready, ...policies, tokens, ...(props.dependsOn ?? [])],
     }).release;
   }
 }

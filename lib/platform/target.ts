@@ -82,6 +82,14 @@ export interface IPlatformTarget {
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>>;
 
+  /**
+   * A cloud identity for pods running as `sa` with read and write access to `buckets`
+   * and nothing else (no data-store login): for the platform's own components, such as
+   * the metrics and log stores. Its config holds environment variables the pods need
+   * (e.g. `AZURE_CLIENT_ID`). Empty where the object store takes keys instead (on-prem).
+   */
+  bucketAccess(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>>;
+
   /** How the Envoy gateway's Service is exposed: always internal unless a user says otherwise. */
   readonly gatewayService: GatewayService;
 
@@ -99,6 +107,22 @@ export interface IPlatformTarget {
    * allow would reach other tenants' pods). `ports` limits a range to a service.
    */
   readonly tenantEgress: TenantEgress[];
+
+  /**
+   * Where the Kubernetes API server's calls to admission webhooks and aggregated APIs
+   * come from: the add-ons' NetworkPolicies admit these ranges on their webhook ports.
+   */
+  readonly controlPlaneSources: string[];
+
+  /** Where pods reach the Kubernetes API server (after the Service's address is translated). */
+  readonly apiServerEgress: TenantEgress[];
+
+  /**
+   * What add-ons calling cloud APIs (secret manager, DNS, object storage, identity) may
+   * reach: the node-local identity endpoints and HTTPS, which the clouds serve from
+   * addresses no NetworkPolicy can name.
+   */
+  readonly cloudApiEgress: TenantEgress[];
 
   /** True when the cluster lacks a metrics API (EKS, plain Kubernetes): metrics-server is installed. */
   readonly needsMetricsServer: boolean;

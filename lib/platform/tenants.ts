@@ -1,11 +1,11 @@
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
-import { NetworkPolicyV1, type NetworkPolicyV1Spec } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { PRIVATE_RANGES } from "../core/cidr";
 import { namingOf, type Naming } from "../core/naming";
 import { NAMESPACE_NAME, PlatformNamespace, platformLabels } from "./namespaces";
+import { DENY_ALL, INTERNET, egressRules, networkPolicySpec, sameNamespaceAllow, tcp, udpAndTcp, type NetworkAllow } from "./network-policies";
 import type { TenantEgress } from "./target";
 
 /** The label that marks a tenant namespace: policies and gateways select on it. */
@@ -122,51 +122,21 @@ export class Tenant extends Construct {
       spec: { limit: [{ type: "Container", ...CONTAINER_DEFAULTS }] },
     });
 
-    const policy = (key: string, name: string, spec: NetworkPolicyV1Spec) =>
-      new NetworkPolicyV1(this, key, { metadata: metadata(name), spec });
-    const everyPod = { matchLabels: {} };
-    policy("DenyAll", "default-deny-all", { podSelector: everyPod, policyTypes: ["Ingress", "Egress"] });
-    policy("AllowNamespace", "allow-same-namespace", {
-      podSelector: everyPod,
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ podSelector: everyPod }] }],
-      egress: [{ to: [{ podSelector: everyPod }] }],
-    });
+    const policy = (key: string, allow: NetworkAllow) => new NetworkPolicyV1(this, key, { metadata: metadata(allow.name), spec: networkPolicySpec(allow) });
+    new NetworkPolicyV1(this, "DenyAll", { metadata: metadata("default-deny-all"), spec: DENY_ALL });
+    policy("AllowNamespace", sameNamespaceAllow());
     // Cluster DNS answers on 53 (5353 behind OpenShift's DNS service); where it runs differs by distribution.
-    policy("AllowDns", "allow-dns", {
-      podSelector: everyPod,
-      policyTypes: ["Egress"],
-      egress: [{ ports: [53, 5353].flatMap((port) => ["UDP", "TCP"].map((protocol) => ({ port: String(port), protocol }))) }],
-    });
+    policy("AllowDns", { name: "allow-dns", egress: [{ ports: udpAndTcp(53, 5353) }] });
     const { namespaces, cidrs } = props.ingressFrom ?? { namespaces: [], cidrs: [] };
     if (namespaces.length + cidrs.length > 0) {
-      policy("AllowGateway", "allow-from-gateway", {
-        podSelector: everyPod,
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [
-              ...namespaces.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
-              ...cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-            ],
-          },
-        ],
+      policy("AllowGateway", {
+        name: "allow-from-gateway",
+        ingress: [{ peers: [...namespaces.map((namespace) => ({ namespace })), ...cidrs.map((cidr) => ({ cidr }))] }],
       });
     }
-    policy("AllowNetwork", "allow-to-network", {
-      podSelector: everyPod,
-      policyTypes: ["Egress"],
-      egress: (props.egress ?? []).map(({ cidr, ports }) => ({
-        to: [{ ipBlock: { cidr } }],
-        ports: ports?.map((p) => ({ port: String(p.port), protocol: p.protocol })),
-      })),
-    });
+    policy("AllowNetwork", { name: "allow-to-network", egress: egressRules(props.egress ?? []) });
     if (this.internetEgress) {
-      policy("AllowInternetHttps", "allow-internet-https", {
-        podSelector: everyPod,
-        policyTypes: ["Egress"],
-        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: [{ port: "443", protocol: "TCP" }] }],
-      });
+      policy("AllowInternetHttps", { name: "allow-internet-https", egress: [{ peers: [INTERNET], ports: tcp(443) }] });
     }
   }
 }

@@ -64,6 +64,8 @@ export class AwsSiteToSiteVpn extends Construct {
   readonly gateway: VpnGateway;
   readonly amazonSideAsn: number;
   readonly logRetentionDays: number;
+  /** Each peer's VPN connection id, for tunnel alarms. */
+  readonly connectionIds: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: AwsSiteToSiteVpnProps) {
     super(scope, id);
@@ -129,6 +131,7 @@ export class AwsSiteToSiteVpn extends Construct {
         tunnel2LogOptions: logOptions,
         tags: { Name: naming.name("vpn", peer.name) },
       });
+      this.connectionIds[peer.name] = connection.id;
       if (peer.bgpAsn === undefined) {
         for (const cidr of peer.cidrs) {
           new VpnConnectionRoute(this, `Route-${peer.name}-${cidr.replace(/[./]/g, "-")}`, {

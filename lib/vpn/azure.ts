@@ -51,6 +51,8 @@ export class AzureSiteToSiteVpn extends Construct {
   static readonly SKUS = ["VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ"];
   readonly gateway: VirtualNetworkGateway;
   readonly sku: string;
+  /** Each peer's connection id, for its health alert. */
+  readonly connectionIds: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: AzureSiteToSiteVpnProps) {
     super(scope, id);
@@ -103,7 +105,7 @@ export class AzureSiteToSiteVpn extends Construct {
         keyVaultId: props.keyVaultId,
       }).value;
       const p = IPSEC.azure;
-      new VirtualNetworkGatewayConnection(this, `Connection-${peer.name}`, {
+      this.connectionIds[peer.name] = new VirtualNetworkGatewayConnection(this, `Connection-${peer.name}`, {
         name: naming.name("vpn", peer.name, 80),
         location,
         resourceGroupName,
@@ -121,7 +123,7 @@ export class AzureSiteToSiteVpn extends Construct {
           pfsGroup: p.pfsGroup,
           saLifetime: p.saLifetime,
         },
-      });
+      }).id;
     }
   }
 }

@@ -55,6 +55,8 @@ export class GcpSiteToSiteVpn extends Construct {
   readonly region: string;
   readonly project: string;
   readonly asn: number;
+  /** Every tunnel's name (`<peer>-0`, `<peer>-1`), for alerts on their state. */
+  readonly tunnelNames: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: GcpSiteToSiteVpnProps) {
     super(scope, id);
@@ -104,6 +106,7 @@ export class GcpSiteToSiteVpn extends Construct {
           router: router.id,
           ikeVersion: 2,
         });
+        this.tunnelNames[`${peer.name}-${i}`] = tunnel.name;
         const iface = new ComputeRouterInterface(this, `Interface-${peer.name}-${i}`, {
           name: naming.name(peer.name, `if${i}`),
           project,

@@ -9,13 +9,14 @@ const gcp = { name: "acme", target: { cloud: "gcp", region: "europe-west4" } };
 const onprem = { name: "acme", target: { cloud: "onprem" } };
 
 describe("data defaults", () => {
-  test("PostgreSQL and Redis on, documents off, the four buckets, logs and metrics kept 30 days, protection on", () => {
+  test("PostgreSQL and Redis on, documents off, the four buckets, logs and metrics kept a week past observability, protection on", () => {
     const { data } = parseSpec(aws);
     expect(data.postgres).toEqual({ version: "17", ...TIERS.small.data.postgres, instanceClass: TIERS.small.data.postgres.instanceClass.aws });
     expect(data.redis).toEqual({ nodeType: TIERS.small.data.redis.nodeType.aws, ha: false });
     expect(data.documents).toBeUndefined();
     expect(data.buckets).toEqual(["metrics", "logs", "config", "backups"]);
-    expect(data.retentionDays).toEqual({ logs: 30, metrics: 30 });
+    // Loki keeps logs 30 days and Thanos metrics 395: each bucket's lifecycle runs a week behind.
+    expect(data.retentionDays).toEqual({ logs: 37, metrics: 402 });
     expect(data.disasterRecovery).toBeUndefined();
     expect(data.protection).toBe(true);
   });

@@ -333,9 +333,10 @@ describe("AzureBlobStorage", () => {
       enabled: true,
       filters: { blob_types: ["blockBlob"], prefix_match: ["logs/"] },
       actions: {
-        base_blob: { delete_after_days_since_modification_greater_than: 30 },
-        version: { delete_after_days_since_creation: 30 },
-        snapshot: { delete_after_days_since_creation_greater_than: 30 },
+        // Loki keeps logs 30 days by default: the lifecycle runs a week behind.
+        base_blob: { delete_after_days_since_modification_greater_than: 37 },
+        version: { delete_after_days_since_creation: 37 },
+        snapshot: { delete_after_days_since_creation_greater_than: 37 },
       },
     });
   });

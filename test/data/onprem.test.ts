@@ -260,20 +260,23 @@ describe("OnpremObjectStore", () => {
   test("the spec's buckets are created versioned, with their retention as a TTL", () => {
     const buckets = chart(small, "seaweedfs").values.allInOne.s3.createBuckets;
     expect(buckets).toEqual([
-      { name: "initech-metrics", versioning: "Enabled", ttl: "30d" },
-      { name: "initech-logs", versioning: "Enabled", ttl: "30d" },
+      // A week behind Thanos's 395 days (SeaweedFS counts at most 255 of a unit: months) and Loki's 30.
+      { name: "initech-metrics", versioning: "Enabled", ttl: "14M" },
+      { name: "initech-logs", versioning: "Enabled", ttl: "37d" },
       { name: "initech-config", versioning: "Enabled" },
       { name: "initech-backups", versioning: "Enabled" },
     ]);
   });
 
-  test("the product's identity reaches its own buckets, the backups' identity only the backup bucket; no administrator", () => {
+  test("the product's identity reaches its own buckets, the backups' identity only the backup bucket, the platform's only logs and metrics; no administrator", () => {
     const identities = object(small, "ExternalSecret", "object-store-identities").object.spec;
     expect(identities.refreshPolicy).toBe("CreatedOnce");
     const config = JSON.parse(identities.target.template.data.seaweedfs_s3_config);
     const byName = Object.fromEntries(config.identities.map((i: any) => [i.name, i]));
     expect(byName.workloads.actions).toEqual(["Read:initech-config", "Write:initech-config", "List:initech-config", "Tagging:initech-config"]);
     expect(byName["postgres-backups"].actions).toEqual(["Read:initech-backups", "Write:initech-backups", "List:initech-backups"]);
+    expect(byName.platform.actions).toEqual(["Read:initech-metrics", "Write:initech-metrics", "List:initech-metrics", "Read:initech-logs", "Write:initech-logs", "List:initech-logs"]);
+    expect(byName.platform.credentials).toEqual([{ accessKey: "{{ .platformAccessKeyId }}", secretKey: "{{ .platformSecretAccessKey }}" }]);
     expect(byName.workloads.credentials).toEqual([{ accessKey: "{{ .accessKeyId }}", secretKey: "{{ .secretAccessKey }}" }]);
     expect(JSON.stringify(config)).not.toContain("Admin");
   });
@@ -299,7 +302,7 @@ describe("OnpremObjectStore", () => {
 
 describe("credentials", () => {
   test("generated Secrets are written once, immutable and ownerless, from a Password generator", () => {
-    const generators = manifests(small).filter((m) => m.object.kind === "Password");
+    const generators = manifests(small).filter((m) => m.object.kind === "Password" && m.object.metadata.namespace === "data");
     expect(generators.map((g) => g.object.metadata.name).sort()).toEqual(["mongodb-app-password", "object-store-identities", "valkey-auth"]);
     for (const { object: generator, release: r } of generators) {
       expect(generator.apiVersion).toBe("generators.external-secrets.io/v1alpha1");

@@ -358,7 +358,7 @@ describe("AzurePlatformTarget on an existing AKS cluster", () => {
       clusterCaCertificate: "-----BEGIN CERTIFICATE-----",
     });
     expect(cluster.connection).toMatchObject({ exec: { command: "kubelogin" } });
-    const target = new AzurePlatformTarget(s, "Target", { naming, cluster, secretsVault: AzureKeys.vaultFromId(VAULT), subscriptionId: "sub" });
+    const target = new AzurePlatformTarget(s, "Target", { naming, cluster, secretsVault: AzureKeys.vaultFromId(VAULT), subscriptionId: "sub", networkCidr: "10.40.0.0/16" });
     const binding = target.secretStore(new Construct(s, "Probe"), { namespace: "external-secrets", name: "external-secrets" });
     new TerraformOutput(s, "probe", { value: binding.config });
     const json = synthesized(s);

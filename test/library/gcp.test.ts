@@ -417,7 +417,7 @@ describe("GcpPlatformTarget alone", () => {
 
   test("on an existing cluster: the encrypted default StorageClass, and secret access conditioned on the deployment's prefix", () => {
     const s = stack();
-    const target = new GcpPlatformTarget(s, "Target", { naming, cluster, privateServiceCidr: "10.30.64.0/20" });
+    const target = new GcpPlatformTarget(s, "Target", { naming, cluster, privateServiceCidr: "10.30.64.0/20", controlPlaneCidr: "172.16.0.32/28", networkCidr: "10.30.0.0/16" });
     target.secretStore(s, { namespace: "external-secrets", name: "external-secrets" });
     const json = synthesized(s);
     expect(json.resource("kubernetes_storage_class_v1").parameters).toEqual({ type: "pd-balanced", "disk-encryption-kms-key": disksKey.id });

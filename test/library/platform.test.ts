@@ -44,8 +44,15 @@ class KubeconfigTarget implements IPlatformTarget {
   dataCredentialsStore(): undefined {
     return undefined;
   }
+  readonly controlPlaneSources = ["10.20.0.0/16"];
+  readonly apiServerEgress: TenantEgress[] = [{ cidr: "10.20.0.0/16", ports: [{ port: 6443, protocol: "TCP" }] }];
+  readonly cloudApiEgress: TenantEgress[] = [];
+
   workloadIdentity(): Binding<Record<string, string>> {
     return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: {} };
+  }
+  bucketAccess(): Binding<Record<string, string>> {
+    return this.workloadIdentity();
   }
 }
 
@@ -266,7 +273,7 @@ describe("ExistingCluster and OnpremDataLayer alone", () => {
 
   test("everything inbound to data is denied but the namespace itself, the webhooks and tenants on the stores' ports", () => {
     const policies = stack.resources("kubernetes_network_policy_v1").filter((p) => p.metadata.namespace === "data");
-    expect(policies.map((p) => p.metadata.name).sort()).toEqual(["allow-from-tenants", "allow-same-namespace", "allow-webhooks", "default-deny-ingress"]);
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(["allow-from-observability", "allow-from-tenants", "allow-same-namespace", "allow-webhooks", "default-deny-ingress"]);
     const tenantsIn = policies.find((p) => p.metadata.name === "allow-from-tenants");
     expect(tenantsIn?.spec.ingress[0].ports.map((p: { port: string }) => p.port)).toEqual(["5432", "6379", "8333"]);
   });

@@ -45,6 +45,8 @@ describe("Platform on an existing cluster", () => {
       ["argo-cd", "cert-manager", "connector", "external-secrets", "gateway-helm", "kyverno", "metrics-server"]
         // The data layer's defaults on-prem: PostgreSQL, Valkey and SeaweedFS (test/data/onprem.test.ts).
         .concat(["cloudnative-pg", "plugin-barman-cloud", "valkey", "seaweedfs"])
+        // Observability's defaults: metrics (CRDs apart), Loki with Fluent Bit, the collector with Tempo (test/observability).
+        .concat(["prometheus-operator-crds", "kube-prometheus-stack", "loki", "fluent-bit", "opentelemetry-collector", "tempo"])
         .sort(),
     );
     for (const { block } of charts) {

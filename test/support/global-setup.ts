@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureHelm, HELM } from "./helm-binary";
+import { ensurePromtool } from "./promtool";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -16,7 +17,7 @@ declare module "vitest" {
 /**
  * Runs once before the suite: compiles the package (dist/, what `npm run synth` and
  * consumers run; incremental, so a no-op when nothing changed) and builds the Helm CLI
- * the chart tests use, if missing. A failed compile fails only the tests that run dist/
+ * (chart tests) and promtool (rule tests), if missing. A failed compile fails only the tests that run dist/
  * (`requireBuild`); the type errors themselves fail `npm test`'s type-check first.
  */
 export default function setup(project: TestProject): void {
@@ -25,4 +26,5 @@ export default function setup(project: TestProject): void {
   project.provide("buildError", build.status === 0 ? "" : `tsc -b tsconfig.build.json failed:\n${build.stdout}${build.stderr}`);
   mkdirSync(dirname(HELM), { recursive: true });
   ensureHelm();
+  ensurePromtool();
 }

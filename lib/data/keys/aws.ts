@@ -51,7 +51,7 @@ export class AwsKeys extends Construct {
   readonly cluster: KmsKey;
   /** Encrypts EBS volumes: node root volumes (managed and Karpenter nodes) and persistent volumes. */
   readonly volumes: KmsKey;
-  /** Encrypts the Karpenter interruption queue, which EventBridge writes to. */
+  /** Encrypts what AWS services notify through: the Karpenter interruption queue (EventBridge) and the alarm topic (CloudWatch). */
   readonly events: KmsKey;
   /**
    * Encrypts the data stores and their backups: RDS storage and Performance Insights,
@@ -138,14 +138,25 @@ export class AwsKeys extends Construct {
       },
     ]);
 
-    // EventBridge cannot write to a queue encrypted with the AWS-managed SQS key.
-    this.events = this.key("Events", naming.name("events"), "EventBridge to SQS", [
+    // EventBridge cannot write to a queue encrypted with the AWS-managed SQS key, nor
+    // CloudWatch publish alarms to a topic encrypted with the AWS-managed SNS key.
+    this.events = this.key("Events", naming.name("events"), "EventBridge to SQS, CloudWatch alarms to SNS", [
       {
         sid: "EventBridgeOfThisAccount",
         principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
         actions: ["kms:GenerateDataKey", "kms:Decrypt"],
         resources: ["*"],
         condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] }],
+      },
+      {
+        sid: "CloudWatchAlarmsOfThisDeployment",
+        principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+        actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        resources: ["*"],
+        condition: [
+          { test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] },
+          { test: "ArnLike", variable: "aws:SourceArn", values: [`arn:${this.partition}:cloudwatch:${region}:${this.accountId}:alarm:${naming.deployment}-*`] },
+        ],
       },
     ]);
 

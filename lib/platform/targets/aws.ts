@@ -50,6 +50,9 @@ const NO_IDENTITY: WorkloadIdentity = { serviceAccountAnnotations: {}, podLabels
 /** The node's Pod Identity agent, which hands the workload role's credentials to pods. */
 const POD_IDENTITY_AGENT: TenantEgress = { cidr: "169.254.170.23/32", ports: [{ port: 80, protocol: "TCP" }] };
 
+/** AWS APIs answer on public addresses (through NAT) or interface endpoints in the VPC: HTTPS to any address. */
+const HTTPS_ANYWHERE: TenantEgress = { cidr: "0.0.0.0/0", ports: [{ port: 443, protocol: "TCP" }] };
+
 /**
  * The platform add-ons' view of AWS, built in the platform stack: Karpenter's release
  * and NodePool, the AWS Load Balancer Controller and the default StorageClass (gp3
@@ -66,6 +69,9 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   readonly loadBalancerController: AwsLoadBalancerController;
   readonly loadBalancerSources: string[];
   readonly tenantEgress: TenantEgress[];
+  readonly controlPlaneSources: string[];
+  readonly apiServerEgress: TenantEgress[];
+  readonly cloudApiEgress: TenantEgress[] = [HTTPS_ANYWHERE, POD_IDENTITY_AGENT];
   readonly data?: IAwsDataLayer;
   readonly albIngress: boolean;
   readonly needsMetricsServer = true;
@@ -118,6 +124,10 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
       ...(props.endpointSubnetCidrs ?? []).map((cidr) => ({ cidr, ports: [{ port: 443, protocol: "TCP" as const }] })),
       POD_IDENTITY_AGENT,
     ];
+    // EKS's control plane reaches webhooks and answers pods through its network
+    // interfaces in the VPC's subnets.
+    this.controlPlaneSources = [network.cidr];
+    this.apiServerEgress = [{ cidr: network.cidr, ports: [{ port: 443, protocol: "TCP" }] }];
     this.prerequisites = [
       this.loadBalancerController.chart.release,
       ...(this.karpenter ? [this.karpenter.controller.release, this.karpenter.nodes.release] : []),
@@ -240,12 +250,16 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   }
 
   /**
-   * A tenant's workloads: read, write and list on exactly `buckets`, and the data key
-   * through S3 only, through a Pod Identity role. No `rds-db:connect`: no database role
-   * is mapped to IAM (that takes SQL inside the database), so workloads log in with the
-   * synced credentials. Empty bindings when the tenant gets no bucket.
+   * A tenant's workloads: the bucket access below, nothing more. No `rds-db:connect`: no
+   * database role is mapped to IAM (that takes SQL inside the database), so workloads log
+   * in with the synced credentials. Empty bindings when the tenant gets no bucket.
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
+    return this.bucketAccess(scope, sa, buckets);
+  }
+
+  /** Read, write and list on exactly `buckets`, and the data key through S3 only, through a Pod Identity role. */
+  bucketAccess(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
     const { cluster, data } = this;
     if (buckets.length === 0) return { identity: NO_IDENTITY, grants: [], config: {} };
     if (!data) throw new Error(`${sa.namespace}/${sa.name}: buckets without a data layer on this target`);

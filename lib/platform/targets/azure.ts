@@ -27,6 +27,11 @@ export interface AzurePlatformTargetProps {
    * @default []
    */
   readonly tenantEgress?: TenantEgress[];
+  /**
+   * The VNet's range: the API server (VNet integration) calls webhooks from its
+   * delegated subnet in it, and pods reach the API server there.
+   */
+  readonly networkCidr: string;
   /** The subscription of the public zone, for cert-manager. @default - the provider's (azurerm_client_config) */
   readonly subscriptionId?: string;
   /** Names the workload identities. @default - the enclosing ByocStack's naming */
@@ -48,6 +53,10 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
   /** Only the Envoy gateway sends traffic into tenant namespaces; Azure's load balancer reaches the gateway, not the tenants. */
   readonly loadBalancerSources: string[] = [];
   readonly tenantEgress: TenantEgress[];
+  readonly controlPlaneSources: string[];
+  readonly apiServerEgress: TenantEgress[];
+  /** Entra ID, Key Vault and Storage answer on public addresses or private endpoints: HTTPS to any address. */
+  readonly cloudApiEgress: TenantEgress[] = [{ cidr: "0.0.0.0/0", ports: [{ port: 443, protocol: "TCP" }] }];
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
@@ -66,6 +75,8 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     this.publicZone = props.publicZone;
     this.data = props.data;
     this.tenantEgress = props.tenantEgress ?? [];
+    this.controlPlaneSources = [props.networkCidr];
+    this.apiServerEgress = [{ cidr: props.networkCidr, ports: [{ port: 443, protocol: "TCP" }] }];
     this.subscription = props.subscriptionId;
   }
 
@@ -155,23 +166,9 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
    * Redis access policy assignment).
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
-    const bound = this.identityFor(scope, "CloudIdentity", sa);
+    const { bound, grants } = this.bucketIdentity(scope, sa, buckets);
     const identity = bound.identity;
-    const grants: ITerraformDependable[] = [bound.credential];
     const data = this.data;
-    for (const bucket of buckets) {
-      const container = data?.containerIds[bucket.purpose];
-      if (!container) throw new Error(`${sa.namespace}/${sa.name}: no container for bucket ${bucket.purpose} in the Azure data layer`);
-      grants.push(
-        new RoleAssignment(scope, `Bucket-${bucket.purpose}`, {
-          scope: container,
-          roleDefinitionName: "Storage Blob Data Contributor",
-          principalId: identity.principalId,
-          principalType: "ServicePrincipal",
-          description: `Lets ${sa.namespace}/${sa.name} read and write blobs in the ${bucket.purpose} container only.`,
-        }),
-      );
-    }
     if (data?.postgres) grants.push(data.postgres.allowEntraLogin(scope, "PostgresLogin", identity));
     if (data?.documents) grants.push(data.documents.allowEntraLogin(scope, "DocumentsLogin", identity));
     if (data?.redis) grants.push(data.redis.allowEntraLogin(scope, "RedisLogin", identity));
@@ -182,5 +179,30 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
       ...(data?.redis ? { REDIS_USER: identity.principalId } : {}),
     };
     return { identity: bound.workloadIdentity, grants, config };
+  }
+
+  /** A user-assigned identity federated with `sa`, with Storage Blob Data Contributor on exactly the given containers. */
+  bucketAccess(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
+    const { bound, grants } = this.bucketIdentity(scope, sa, buckets);
+    return { identity: bound.workloadIdentity, grants, config: { AZURE_CLIENT_ID: bound.identity.clientId } };
+  }
+
+  private bucketIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]) {
+    const bound = this.identityFor(scope, "CloudIdentity", sa);
+    const grants: ITerraformDependable[] = [bound.credential];
+    for (const bucket of buckets) {
+      const container = this.data?.containerIds[bucket.purpose];
+      if (!container) throw new Error(`${sa.namespace}/${sa.name}: no container for bucket ${bucket.purpose} in the Azure data layer`);
+      grants.push(
+        new RoleAssignment(scope, `Bucket-${bucket.purpose}`, {
+          scope: container,
+          roleDefinitionName: "Storage Blob Data Contributor",
+          principalId: bound.identity.principalId,
+          principalType: "ServicePrincipal",
+          description: `Lets ${sa.namespace}/${sa.name} read and write blobs in the ${bucket.purpose} container only.`,
+        }),
+      );
+    }
+    return { bound, grants };
   }
 }

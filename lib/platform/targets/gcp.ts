@@ -31,6 +31,10 @@ export interface GcpPlatformTargetProps {
    * @default - none: tenants reach no private service range
    */
   readonly privateServiceCidr?: string;
+  /** The control plane's private range (the cluster's `controlPlaneCidr`): it calls webhooks from there and serves pods there. */
+  readonly controlPlaneCidr: string;
+  /** The VPC's range, where a Private Service Connect control plane's endpoint sits. */
+  readonly networkCidr: string;
   /** GKE Gateway is the ingress: its Google front ends may reach tenant pods. @default true */
   readonly gkeGateway?: boolean;
   /** The project holding the deployment's secrets. @default - the google provider's project (read at plan time when the provider sets none) */
@@ -70,6 +74,9 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
   };
   readonly loadBalancerSources: string[];
   readonly tenantEgress: TenantEgress[];
+  readonly controlPlaneSources: string[];
+  readonly apiServerEgress: TenantEgress[];
+  readonly cloudApiEgress: TenantEgress[];
   readonly needsMetricsServer = false;
   readonly prerequisites: ITerraformDependable[] = [];
   readonly openshift = false;
@@ -105,6 +112,11 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
       { cidr: "169.254.169.252/32", ports: [{ port: 988, protocol: "TCP" as const }] },
       { cidr: "169.254.169.254/32", ports: [{ port: 80, protocol: "TCP" as const }] },
     ];
+    this.controlPlaneSources = [props.controlPlaneCidr];
+    const https = [{ port: 443, protocol: "TCP" as const }];
+    this.apiServerEgress = [props.controlPlaneCidr, props.networkCidr].map((cidr) => ({ cidr, ports: https }));
+    // Google APIs answer on public addresses (Private Google Access routes them privately).
+    this.cloudApiEgress = [{ cidr: "0.0.0.0/0", ports: https }, ...this.tenantEgress.filter((e) => e.cidr.startsWith("169.254."))];
 
     // GKE's standard-rwo uses Google-managed keys; the newest default StorageClass wins (Kubernetes 1.26+).
     new StorageClassV1(this, "EncryptedStorageClass", {
@@ -210,11 +222,8 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
    * store, datastore.user on that database alone.
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
-    const workload = this.bindServiceAccount(scope, sa);
+    const { workload, grants } = this.bucketIdentity(scope, sa, buckets);
     const member = workload.serviceAccount.member;
-    const grants: ITerraformDependable[] = buckets.map(
-      (b) => new StorageBucketIamMember(scope, `BucketAccess-${b.purpose}`, { bucket: b.name, role: "roles/storage.objectAdmin", member }),
-    );
     const instance = this.data?.postgresInstanceName;
     if (instance) {
       const condition = {
@@ -254,6 +263,21 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
     }
     const config: Record<string, string> = instance ? { POSTGRES_USER: Fn.trimsuffix(workload.serviceAccount.email, ".gserviceaccount.com") } : {};
     return { identity: workload.identity, grants: [...workload.grants, ...grants], config };
+  }
+
+  /** A Google service account that `sa` acts as, with object read/write on exactly the given buckets. */
+  bucketAccess(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
+    const { workload, grants } = this.bucketIdentity(scope, sa, buckets);
+    return { identity: workload.identity, grants: [...workload.grants, ...grants], config: {} };
+  }
+
+  private bucketIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]) {
+    const workload = this.bindServiceAccount(scope, sa);
+    const member = workload.serviceAccount.member;
+    const grants: ITerraformDependable[] = buckets.map(
+      (b) => new StorageBucketIamMember(scope, `BucketAccess-${b.purpose}`, { bucket: b.name, role: "roles/storage.objectAdmin", member }),
+    );
+    return { workload, grants };
   }
 
   /**

@@ -56,6 +56,11 @@ export interface OnpremPlatformTargetProps {
   readonly data?: OnpremDataPlan;
 }
 
+/** The port of an https:// URL (443 unless it names one). */
+function urlPort(url: string): number {
+  return Number(new URL(url).port || 443);
+}
+
 /** A MetalLB address range: a CIDR (192.0.2.0/28) or a first-last range (192.0.2.10-192.0.2.20). */
 const ADDRESS_RANGE = /^\d+\.\d+\.\d+\.\d+(\/\d+|-\d+\.\d+\.\d+\.\d+)$/;
 /** A Kubernetes subject bound to cluster-admin. */
@@ -83,6 +88,11 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
   readonly loadBalancerSources: string[] = [];
   /** The declared node network: where the cluster's neighbours (databases, services) live; pods use the cluster's own range. */
   readonly tenantEgress: TenantEgress[];
+  /** The node network (control-plane nodes host the API server), else any address on the webhook ports. */
+  readonly controlPlaneSources: string[];
+  readonly apiServerEgress: TenantEgress[];
+  /** Vault's port on any address (its URL names a host, which a NetworkPolicy cannot); nothing else is a cloud API here. */
+  readonly cloudApiEgress: TenantEgress[];
   /** The data stores' in-cluster names, Secrets and sizes; undefined without a data layer. */
   readonly data?: OnpremDataPlan;
   /** The `data` namespace (Pod Security restricted; `prevent_destroy` with data protection: deleting it deletes every volume). */
@@ -122,6 +132,10 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
     this.vault = props.vault;
     this.cluster = cluster;
     this.tenantEgress = networkCidr ? [{ cidr: networkCidr }] : [];
+    this.controlPlaneSources = [networkCidr ?? "0.0.0.0/0"];
+    // kubeadm and OpenShift serve the API on 6443; some distributions front it on 443.
+    this.apiServerEgress = [{ cidr: networkCidr ?? "0.0.0.0/0", ports: [443, 6443].map((port) => ({ port, protocol: "TCP" as const })) }];
+    this.cloudApiEgress = props.vault ? [{ cidr: "0.0.0.0/0", ports: [{ port: urlPort(props.vault.server), protocol: "TCP" }] }] : [];
     this.openshift = cluster.distribution === "openshift";
     // OpenShift and vSphere Kubernetes ship a metrics API; other clusters need metrics-server.
     this.needsMetricsServer = cluster.distribution === "kubernetes";
@@ -238,5 +252,10 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
   /** No cloud identity on-prem: workloads reach the object store with the keys of their `object-store-credentials` Secret. */
   workloadIdentity(): Binding<Record<string, string>> {
     return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: {} };
+  }
+
+  /** No identity: the object store takes the access keys the data layer publishes. */
+  bucketAccess(): Binding<Record<string, string>> {
+    return this.workloadIdentity();
   }
 }
