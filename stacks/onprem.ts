@@ -45,7 +45,7 @@ export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[
       ...observability,
       target,
       secrets: addons.secrets,
-      addons: addons.metrics,
+      addons: [...addons.metrics, ...(data?.metrics ?? [])],
       storageClass: cluster.storageClass,
       // The in-cluster object store holds the logs and metrics buckets: the stores wait for it.
       dependsOn: [...target.prerequisites, ...(data?.objectStorage.release ? [data.objectStorage.release] : [])],

@@ -254,6 +254,22 @@ describe("invariants", () => {
       }
     }));
 
+    test("every namespace the kit creates denies traffic by default (MetalLB's is host-network, and the data namespace denies ingress)", each((stack) => {
+      const policies = stack.resources("kubernetes_network_policy_v1");
+      for (const ns of stack.resources("kubernetes_namespace_v1")) {
+        const name = ns.metadata.name as string;
+        if (name === "metallb-system") continue;
+        const here = policies.filter((p) => p.metadata.namespace === name || p.metadata.namespace.includes(`${ns.tfAddress}.`));
+        const deny = here.find((p) => p.metadata.name.startsWith("default-deny") && p.spec.ingress === undefined && JSON.stringify(p.spec.pod_selector) === JSON.stringify({ match_labels: {} }));
+        expect(deny, `${name}: a default-deny NetworkPolicy`).toBeDefined();
+      }
+    }));
+
+    test("no static cloud credential or plaintext alert receiver in any value", each((stack) => {
+      const text = JSON.stringify(stack.json);
+      expect(text).not.toMatch(/AKIA[0-9A-Z]{16}|hooks\.slack\.com\/services|events\.pagerduty\.com\/integration\/[0-9a-f]{8}|AccountKey=|"(shared_key|sas_token|routing_key|api_url|service_key)":\s*"[^$]/);
+    }));
+
     test("every network has flow logs", each((stack) => {
       expect(stack.resources("aws_flow_log")).toHaveLength(stack.resources("aws_vpc").length);
       expect(stack.resources("azurerm_network_watcher_flow_log")).toHaveLength(stack.resources("azurerm_virtual_network").length);

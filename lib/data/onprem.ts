@@ -3,12 +3,13 @@ import { setComponent } from "../core/tags";
 import type { ICertManager } from "../platform/cert-manager";
 import type { IExternalSecrets } from "../platform/external-secrets";
 import type { INamespace } from "../platform/namespaces";
+import type { AddonMetrics } from "../platform/network-policies";
 import type { BucketRef, DataStoreConnection, IDataLayer, ObjectStoreAccess } from "./data";
 import { OnpremClientBundles } from "./onprem-credentials";
 import { OnpremMongoDb } from "./onprem-mongodb";
 import { OnpremDataNetwork } from "./onprem-network";
 import { OnpremObjectStore } from "./onprem-object-store";
-import { DATA_NAMESPACE, DATA_PORTS, type OnpremDataPlan } from "./onprem-plan";
+import { DATA_NAMESPACE, DATA_PORTS, ONPREM_DATA, type OnpremDataPlan } from "./onprem-plan";
 import { OnpremPostgres } from "./onprem-postgres";
 import { OnpremValkey } from "./onprem-valkey";
 
@@ -50,6 +51,8 @@ export class OnpremDataLayer extends Construct implements IDataLayer {
   readonly redis?: OnpremValkey;
   readonly documents?: OnpremMongoDb;
   readonly objectStorage: OnpremObjectStore;
+  /** The stores' metrics endpoints, for PodMonitors: CloudNativePG's exporter on each instance. */
+  readonly metrics: AddonMetrics[];
 
   constructor(scope: Construct, id: string, props: OnpremDataLayerProps) {
     super(scope, id);
@@ -60,6 +63,9 @@ export class OnpremDataLayer extends Construct implements IDataLayer {
     }
     this.stores = plan.stores;
     this.buckets = plan.buckets;
+    this.metrics = plan.postgres
+      ? [{ name: "postgres", namespace: props.namespace, pods: { matchLabels: { "cnpg.io/cluster": ONPREM_DATA.postgres } }, endpoints: [{ port: "metrics", number: 9187 }] }]
+      : [];
     this.objectStore = plan.objectStore;
     const dependsOn = [props.namespace.ready];
     const common = { plan, storageClass: props.storageClass, certManager, dependsOn };

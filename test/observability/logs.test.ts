@@ -1,34 +1,20 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
-import { AksCluster } from "../../lib/cluster/aks";
-import { EksCluster } from "../../lib/cluster/eks";
 import { ExistingCluster } from "../../lib/cluster/existing";
 import { configureClusterProviders } from "../../lib/cluster/providers";
 import { HelmChart } from "../../lib/core/helm";
-import { Naming } from "../../lib/core/naming";
-import type { IAwsDataLayer } from "../../lib/data/aws";
-import type { IAzureDataLayer } from "../../lib/data/azure";
-import type { IGcpDataLayer } from "../../lib/data/gcp";
-import { AzureKeys } from "../../lib/data/keys/azure";
 import { OnpremDataPlan } from "../../lib/data/onprem-plan";
-import { AwsNetwork } from "../../lib/network/aws";
 import { FLUENT_BIT_CHART, FLUENT_BIT_IMAGE } from "../../lib/observability/fluent-bit";
 import { LOKI_CHART, LOKI_IMAGES } from "../../lib/observability/loki";
 import { Logs, type LogsProps } from "../../lib/observability/logs";
 import { ObjectStorageBinding, type ObjectStorage } from "../../lib/observability/storage";
-import { ExternalSecrets, type IExternalSecrets } from "../../lib/platform/external-secrets";
+import { ExternalSecrets } from "../../lib/platform/external-secrets";
 import { PlatformNamespace } from "../../lib/platform/namespaces";
-import type { IPlatformTarget } from "../../lib/platform/target";
-import { AwsPlatformTarget } from "../../lib/platform/targets/aws";
-import { AzurePlatformTarget } from "../../lib/platform/targets/azure";
-import { GcpPlatformTarget } from "../../lib/platform/targets/gcp";
 import { OnpremPlatformTarget } from "../../lib/platform/targets/onprem";
 import { chart, object, type ReleaseView } from "../support/helm";
 import { StackJson } from "../support/synth";
+import { cloudTargets, naming, noSecrets, type TargetFactory } from "../support/targets";
 
 /**
  * Logs as a library user composes it: Loki's and Fluent Bit's buckets bound through a
@@ -36,78 +22,14 @@ import { StackJson } from "../support/synth";
  * keys synced by External Secrets), then the construct with its own props.
  */
 
-const naming = new Naming("acme");
 const logsBucket = { purpose: "logs", name: "acme-logs" };
+const { aws, azure, gcp } = cloudTargets([logsBucket]);
 
 /** Everything a target gives Logs: its bucket bindings for Loki and, where one is wanted, the archive. */
 interface Bound {
   readonly storage: ObjectStorage;
   readonly archive?: ObjectStorage;
 }
-
-type TargetFactory = (s: TerraformStack) => { target: IPlatformTarget; secrets: IExternalSecrets };
-
-/** No secret to sync on a cloud target: the pods sign in with their identity. */
-const noSecrets = (): IExternalSecrets => ({
-  release: { fqn: "no-external-secrets" },
-  sync: () => {
-    throw new Error("a cloud target syncs no object-store keys");
-  },
-});
-
-const aws: TargetFactory = (s) => {
-  new AwsProvider(s, "aws", { region: "us-east-1" });
-  const network = AwsNetwork.fromVpcAttributes({
-    vpcId: "vpc-0123456789abcdef0",
-    cidr: "10.20.0.0/16",
-    privateSubnetIds: ["subnet-a", "subnet-b"],
-    privateRouteTableIds: ["rtb-a", "rtb-b"],
-    zones: ["us-east-1a", "us-east-1b"],
-  });
-  const key = (name: string) => ({ arn: `arn:aws:kms:us-east-1:111122223333:key/${name}` });
-  const cluster = new EksCluster(s, "Cluster", { naming, network, secretsKey: key("secrets"), volumesKey: key("volumes") });
-  const data: IAwsDataLayer = { stores: [], buckets: [logsBucket], objectStore: { api: "s3", region: "us-east-1" }, key: key("data"), credentialSecretArns: [] };
-  return { target: new AwsPlatformTarget(s, "Target", { naming, cluster, network, volumesKey: key("volumes"), data }), secrets: noSecrets() };
-};
-
-const SUB = "/subscriptions/00000000-0000-4000-8000-000000000001";
-const azure: TargetFactory = (s) => {
-  new AzurermProvider(s, "azurerm", { features: [{}] });
-  const cluster = AksCluster.fromClusterAttributes({
-    name: "shared",
-    resourceGroupName: "aks-rg",
-    location: "westeurope",
-    oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
-    host: "https://shared.privatelink.westeurope.azmk8s.io:443",
-    clusterCaCertificate: "-----BEGIN CERTIFICATE-----",
-  });
-  const account = `${SUB}/resourceGroups/data/providers/Microsoft.Storage/storageAccounts/acmedata`;
-  const data: IAzureDataLayer = {
-    stores: [],
-    buckets: [logsBucket],
-    objectStore: { api: "azure-blob", endpoint: "https://acmedata.blob.core.windows.net/", account: "acmedata" },
-    containerIds: { logs: `${account}/blobServices/default/containers/acme-logs` },
-  };
-  const secretsVault = AzureKeys.vaultFromId(`${SUB}/resourceGroups/sec/providers/Microsoft.KeyVault/vaults/acme-keys`);
-  return { target: new AzurePlatformTarget(s, "Target", { naming, cluster, secretsVault, data, networkCidr: "10.40.0.0/16" }), secrets: noSecrets() };
-};
-
-const gcp: TargetFactory = (s) => {
-  new GoogleProvider(s, "google", { project: "acme-prod", region: "europe-west4" });
-  const cluster = {
-    name: "main",
-    distribution: "gke" as const,
-    connection: { configPath: "~/.kube/config" },
-    storageClass: "cmek-rwo",
-    project: "acme-prod",
-    location: "europe-west4",
-    workloadPool: "acme-prod.svc.id.goog",
-    diskEncryptionKey: "projects/acme-prod/locations/europe-west4/keyRings/acme/cryptoKeys/disks",
-  };
-  const data: IGcpDataLayer = { stores: [], buckets: [logsBucket], objectStore: { api: "gcs" }, credentialSecrets: [] };
-  const target = new GcpPlatformTarget(s, "Target", { naming, cluster, data, controlPlaneCidr: "172.16.0.32/28", networkCidr: "10.30.0.0/16" });
-  return { target, secrets: noSecrets() };
-};
 
 /** An existing cluster with the customer's S3-compatible store, its keys in Vault. */
 const onprem =
@@ -432,7 +354,7 @@ describe("Logs: modes, hardening, pins and the datasource", () => {
     const nodeAgentsNamespace = new PlatformNamespace(s, "Agents", { name: "node-agents", naming, component: "node-agents", podSecurity: "privileged" });
     const crds = new HelmChart(s, "Crds", { chart: { repository: "https://prometheus-community.github.io/helm-charts", chart: "prometheus-operator-crds", version: "1.0.0" }, namespace: "observability", values: {} });
     const serviceAccount = { namespace: "observability", name: Logs.LOKI_SERVICE_ACCOUNT };
-    const storage = new ObjectStorageBinding(s, "Storage", { target, secrets: noSecrets(), serviceAccount, bucket: "logs", prefix: "loki" }).storage;
+    const storage = new ObjectStorageBinding(s, "Storage", { target, secrets: noSecrets(s), serviceAccount, bucket: "logs", prefix: "loki" }).storage;
     new Logs(s, "Logs", { naming, namespace, nodeAgentsNamespace, storage, monitoringCrds: crds.release });
     const json = new StackJson("crds", JSON.parse(Testing.synth(s)), s);
     const crdsAddress = chart(json, "prometheus-operator-crds").block.tfAddress;

@@ -113,3 +113,14 @@ describe("helm values", () => {
     expect(helmYaml({ a: "node=${NODE_NAME}", b: "%{if x}", c: "${TfToken[TOKEN.1]}" })).toBe("a: node=$${NODE_NAME}\nb: \"%%{if x}\"\nc: ${TfToken[TOKEN.1]}\n");
   });
 });
+
+describe("on-prem data layer metrics", () => {
+  test("CloudNativePG's instances are scraped on their exporter, which the data namespace admits from observability", async () => {
+    const { platform } = await synth(specs.onprem);
+    const monitor = object(platform, "PodMonitor", "postgres").object;
+    expect(monitor.spec.selector).toEqual({ matchLabels: { "cnpg.io/cluster": "postgres" } });
+    expect(monitor.spec.podMetricsEndpoints.map((e: { port: string }) => e.port)).toEqual(["metrics"]);
+    const admit = platform.resources("kubernetes_network_policy_v1").find((p) => p.metadata.name === "allow-from-observability");
+    expect(admit?.spec.ingress[0].ports.map((p: { port: string }) => p.port)).toEqual(["8333", "9187"]);
+  }, 120_000);
+});
