@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureHelm, HELM } from "./helm-binary";
+import { ensureAmtool } from "./amtool";
 import { ensurePromtool } from "./promtool";
 
 const ROOT = join(__dirname, "..", "..");
@@ -17,7 +18,7 @@ declare module "vitest" {
 /**
  * Runs once before the suite: compiles the package (dist/, what `npm run synth` and
  * consumers run; incremental, so a no-op when nothing changed) and builds the Helm CLI
- * (chart tests) and promtool (rule tests), if missing. A failed compile fails only the tests that run dist/
+ * (chart tests), promtool (rule tests) and amtool (Alertmanager config tests), if missing. A failed compile fails only the tests that run dist/
  * (`requireBuild`); the type errors themselves fail `npm test`'s type-check first.
  */
 export default function setup(project: TestProject): void {
@@ -27,4 +28,5 @@ export default function setup(project: TestProject): void {
   mkdirSync(dirname(HELM), { recursive: true });
   ensureHelm();
   ensurePromtool();
+  ensureAmtool();
 }
