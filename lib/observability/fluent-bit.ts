@@ -1,4 +1,5 @@
 import { CHARTS } from "../platform/charts";
+import { storagePodAccess } from "./pods";
 import type { ObjectStorage } from "./storage";
 
 /**
@@ -180,6 +181,7 @@ function config(o: FluentBitValuesOptions): Record<string, string> {
  */
 export function fluentBitValues(o: FluentBitValuesOptions): Record<string, unknown> {
   const { archive } = o;
+  const pod = archive && storagePodAccess(archive, CA_DIR);
   const hostPath = (name: string, path: string, type: string) => ({ name, hostPath: { path, type } });
   return {
     kind: "DaemonSet",
@@ -211,11 +213,8 @@ export function fluentBitValues(o: FluentBitValuesOptions): Record<string, unkno
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
     // Every node ships its logs, whatever its taints.
     tolerations: [{ operator: "Exists" }],
-    env: [
-      { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-      ...Object.entries(archive?.env ?? {}).map(([name, value]) => ({ name, value })),
-    ],
-    envFrom: archive?.credentialsSecret ? [{ secretRef: { name: archive.credentialsSecret } }] : [],
+    env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }, ...(pod?.env ?? [])],
+    envFrom: pod?.envFrom ?? [],
     config: config(o),
     daemonSetVolumes: [
       hostPath("varlog", "/var/log", "Directory"),
@@ -227,12 +226,7 @@ export function fluentBitValues(o: FluentBitValuesOptions): Record<string, unkno
       { name: "state", mountPath: STATE },
       { name: "machine-id", mountPath: "/etc/machine-id", readOnly: true },
     ],
-    ...(archive?.credentialsSecret && archive.caCertKey
-      ? {
-          extraVolumes: [{ name: "object-store-ca", secret: { secretName: archive.credentialsSecret, items: [{ key: archive.caCertKey, path: "ca.crt" }] } }],
-          extraVolumeMounts: [{ name: "object-store-ca", mountPath: CA_DIR, readOnly: true }],
-        }
-      : {}),
+    ...(pod?.volumes.length ? { extraVolumes: pod.volumes, extraVolumeMounts: pod.volumeMounts } : {}),
     serviceMonitor: { enabled: o.serviceMonitor },
   };
 }

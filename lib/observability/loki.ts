@@ -1,4 +1,5 @@
 import { CHARTS } from "../platform/charts";
+import { CONTAINER_SECURITY, POD_SECURITY, storagePodAccess } from "./pods";
 import type { ObjectStorage } from "./storage";
 
 /**
@@ -99,20 +100,8 @@ export function lokiValues(o: LokiValuesOptions): Record<string, unknown> {
   const store = STORE[storage.access.api];
   // Three copies of each stream across three pods with HA; one otherwise.
   const replicationFactor = ha ? 3 : 1;
-  const env = Object.entries(storage.env).map(([name, value]) => ({ name, value }));
-  const envFrom = storage.credentialsSecret ? [{ secretRef: { name: storage.credentialsSecret } }] : [];
-  const ca = storage.credentialsSecret && storage.caCertKey
-    ? {
-        extraVolumes: [{ name: "object-store-ca", secret: { secretName: storage.credentialsSecret, items: [{ key: storage.caCertKey, path: "ca.crt" }] } }],
-        extraVolumeMounts: [{ name: "object-store-ca", mountPath: CA_DIR, readOnly: true }],
-      }
-    : {};
-  const hardened = {
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+  const pod = storagePodAccess(storage, CA_DIR);
+  const ca = pod.volumes.length ? { extraVolumes: pod.volumes, extraVolumeMounts: pod.volumeMounts } : {};
   // `claims: []` drops the chart's own claim list, so size and class below apply.
   const volume = { enabled: true, size: o.volumeSize, storageClass: o.storageClass ?? null, claims: [] };
   const replicas = (n: number) => (ha ? n : 1);
@@ -181,20 +170,13 @@ export function lokiValues(o: LokiValuesOptions): Record<string, unknown> {
       },
       // No usage reports to Grafana Labs from the customer's cluster.
       analytics: { reporting_enabled: false },
-      podSecurityContext: {
-        runAsNonRoot: true,
-        runAsUser: 10001,
-        runAsGroup: 10001,
-        fsGroup: 10001,
-        fsGroupChangePolicy: "OnRootMismatch",
-        seccompProfile: { type: "RuntimeDefault" },
-      },
-      containerSecurityContext: hardened,
+      podSecurityContext: POD_SECURITY,
+      containerSecurityContext: CONTAINER_SECURITY,
     },
     // Loki's own pods (not the caches) carry the object store's identity, env and keys.
     // Loki never calls the Kubernetes API, so no API token is mounted; the identity
     // webhooks mount their own projected tokens.
-    defaults: { podLabels: storage.identity.podLabels, extraEnv: env, extraEnvFrom: envFrom, ...ca, automountServiceAccountToken: false },
+    defaults: { podLabels: storage.identity.podLabels, extraEnv: pod.env, extraEnvFrom: pod.envFrom, ...ca, automountServiceAccountToken: false },
     serviceAccount: {
       create: true,
       name: o.serviceAccount,

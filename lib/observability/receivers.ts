@@ -23,8 +23,3 @@ export interface AlertReceivers {
   /** An HTTPS endpoint receiving Alertmanager's webhook JSON: the secret's JSON property `url`. @default - none */
   readonly webhook?: { readonly secretRef: string };
 }
-
-/** True when at least one receiver is configured. */
-export function hasReceivers(receivers: AlertReceivers): boolean {
-  return Boolean(receivers.pagerduty || receivers.slack || receivers.email || receivers.webhook);
-}

@@ -1,4 +1,5 @@
 import { CHARTS } from "../platform/charts";
+import { CONTAINER_SECURITY, POD_SECURITY, storagePodAccess } from "./pods";
 import type { ObjectStorage } from "./storage";
 
 // Jaeger v2 (chart 4.x deploys only v2; v1 reached end-of-life on 2025-12-31). The chart
@@ -18,24 +19,6 @@ export interface ContainerResources {
   readonly limits: { readonly memory: string; readonly cpu?: string };
 }
 
-/** Pod level: the images' own non-root user (10001 in all three), volumes group-writable for it. */
-export const POD_SECURITY = {
-  runAsNonRoot: true,
-  runAsUser: 10001,
-  runAsGroup: 10001,
-  fsGroup: 10001,
-  fsGroupChangePolicy: "OnRootMismatch",
-  seccompProfile: { type: "RuntimeDefault" },
-} as const;
-
-/** Container level: what Pod Security `restricted` asks, plus a read-only root filesystem. */
-export const CONTAINER_SECURITY = {
-  runAsNonRoot: true,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
-} as const;
 
 /** Quantities this module accepts for memory, e.g. 512Mi, 2Gi. */
 export const MEMORY = /^[1-9]\d*(Mi|Gi)$/;
@@ -157,22 +140,14 @@ export interface TempoOptions {
 export function tempoValues(o: TempoOptions): Record<string, unknown> {
   const { storage } = o;
   const generator = o.spanMetricsRemoteWrite !== undefined;
-  const env = Object.entries(storage.env).map(([name, value]) => ({ name, value }));
+  const pod = storagePodAccess(storage, CA_DIR);
   // On-prem S3-compatible stores: keys in the environment, where Tempo's S3 client looks after Pod Identity's variables.
   const keys = storage.credentialsSecret
     ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: storage.credentialsSecret, key } } }))
     : [];
-  // The in-cluster store's certificate is signed by the cluster's internal CA, synced with its keys.
-  const ca = storage.credentialsSecret && storage.caCertKey ? { secret: storage.credentialsSecret, key: storage.caCertKey } : undefined;
-  const volumes = [
-    ...(generator ? [] : [{ name: "tmp", emptyDir: {} }]),
-    ...(ca ? [{ name: "object-store-ca", secret: { secretName: ca.secret, items: [{ key: ca.key, path: "ca.crt" }] } }] : []),
-  ];
-  const mounts = [
-    // The chart mounts its own /tmp when the generator runs.
-    ...(generator ? [] : [{ name: "tmp", mountPath: "/tmp" }]),
-    ...(ca ? [{ name: "object-store-ca", mountPath: CA_DIR, readOnly: true }] : []),
-  ];
+  // The chart mounts its own /tmp when the generator runs.
+  const volumes = [...(generator ? [] : [{ name: "tmp", emptyDir: {} }]), ...pod.volumes];
+  const mounts = [...(generator ? [] : [{ name: "tmp", mountPath: "/tmp" }]), ...pod.volumeMounts];
   return {
     fullnameOverride: "tempo",
     replicas: 1,
@@ -188,9 +163,9 @@ export function tempoValues(o: TempoOptions): Record<string, unknown> {
       // The chart's Jaeger receivers stay (its Service template reads them); the collector sends OTLP.
       receivers: { otlp: OTLP_RECEIVER },
       // null drops the chart's default local-disk backend from the merged values.
-      storage: { trace: { local: null, ...tempoBackend(storage, ca !== undefined), wal: { path: "/var/tempo/wal" } } },
+      storage: { trace: { local: null, ...tempoBackend(storage, pod.caFile !== undefined), wal: { path: "/var/tempo/wal" } } },
       securityContext: CONTAINER_SECURITY,
-      extraEnv: [...env, ...keys, { name: "GOMEMLIMIT", value: goMemLimit(o.resources.limits.memory) }],
+      extraEnv: [...pod.env, ...keys, { name: "GOMEMLIMIT", value: goMemLimit(o.resources.limits.memory) }],
       extraVolumeMounts: mounts,
       metricsGenerator: generator ? { enabled: true, remoteWriteUrl: o.spanMetricsRemoteWrite } : { enabled: false },
       overrides: { defaults: generator ? { metrics_generator: { processors: ["service-graphs", "span-metrics"] } } : {} },

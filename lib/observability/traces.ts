@@ -12,15 +12,14 @@ import { label, requireInt, requireProp } from "../core/validate";
 import { platformLabels, type INamespace } from "../platform/namespaces";
 import type { ObjectStorage } from "./storage";
 import {
-  CONTAINER_SECURITY,
   JAEGER_CHART,
   MEMORY,
-  POD_SECURITY,
   TEMPO_CHART,
   jaegerValues,
   tempoValues,
   type ContainerResources,
 } from "./traces-backends";
+import { CONTAINER_SECURITY, POD_SECURITY } from "./pods";
 
 export { JAEGER_CHART, JAEGER_IMAGE, TEMPO_CHART, TEMPO_IMAGE, type ContainerResources } from "./traces-backends";
 

@@ -288,7 +288,7 @@ describe("Logs: modes, hardening, pins and the datasource", () => {
   test("Loki's pods: non-root, read-only root, no capabilities, seccomp, requests and limits, no API token", () => {
     const v = chart(monolithic, "loki").values;
     expect(v.loki.podSecurityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } });
-    expect(v.loki.containerSecurityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    expect(v.loki.containerSecurityContext).toEqual({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
     expect(Object.keys(v.singleBinary.resources)).toEqual(["requests", "limits"]);
     expect(v.defaults.automountServiceAccountToken).toBe(false);
   });
