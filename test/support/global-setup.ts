@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureHelm, HELM } from "./helm-binary";
 import { ensureAmtool } from "./amtool";
+import { ensureAnvil } from "./evm-node";
 import { ensurePromtool } from "./promtool";
 
 const ROOT = join(__dirname, "..", "..");
@@ -18,7 +19,8 @@ declare module "vitest" {
 /**
  * Runs once before the suite: compiles the package (dist/, what `npm run synth` and
  * consumers run; incremental, so a no-op when nothing changed) and builds the Helm CLI
- * (chart tests), promtool (rule tests) and amtool (Alertmanager config tests), if missing. A failed compile fails only the tests that run dist/
+ * (chart tests), promtool (rule tests), amtool (Alertmanager config tests) and fetches
+ * anvil (anchoring tests, a local EVM node), if missing. A failed compile fails only the tests that run dist/
  * (`requireBuild`); the type errors themselves fail `npm test`'s type-check first.
  */
 export default function setup(project: TestProject): void {
@@ -29,4 +31,5 @@ export default function setup(project: TestProject): void {
   ensureHelm();
   ensurePromtool();
   ensureAmtool();
+  ensureAnvil();
 }
