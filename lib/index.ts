@@ -8,11 +8,16 @@
  *   import { Platform } from "cdktf-byoc/lib/platform/platform";
  *   import { Observability } from "cdktf-byoc/lib/observability/observability";
  *   import { AwsCloudAlarms } from "cdktf-byoc/lib/observability/cloud/aws";
+ *   import { SecureNodes } from "cdktf-byoc/lib/secure-nodes/secure-nodes";
+ *   import { BesuNetwork } from "cdktf-byoc/lib/audit/besu/besu";
+ *   import { qbftGenesis } from "cdktf-byoc/lib/audit/besu/genesis";
+ *   import { anchorHead, readAnchors } from "cdktf-byoc/lib/audit/anchor/anchor";
  */
 export type { ClusterConnection, Distribution, ExecCredential, IKubernetesCluster } from "./cluster/cluster";
 export { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, type TenantSpec } from "./config/cluster";
 export { POSTGRES_VERSIONS } from "./config/data";
 export { BUCKET_RETENTION_MARGIN_DAYS } from "./config/observability";
+export { PHASE_PRESETS, type Phase, type PhasePreset, type SecureNodesSpec } from "./config/secure-nodes";
 export { defaultSpec, TARGET_CLOUDS } from "./config/defaults";
 export { specJsonSchema } from "./config/json-schema";
 export { knownZones } from "./config/regions";
@@ -35,7 +40,7 @@ export { DeclaredNetwork } from "./network/onprem";
 export { awsPlan, azurePlan, gcpPlan } from "./network/plan";
 export { CHARTS, RETIRED_CHARTS } from "./platform/charts";
 export { BASELINE_RULES, type BaselineRule } from "./platform/policy-rules";
-export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "./platform/target";
+export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest, WorkloadIdentity } from "./platform/target";
 export { buildStacks } from "../stacks";
 // Props and interfaces of the add-ons (types only: no provider package is loaded).
 export type { PlatformIngress, PlatformProps } from "./platform/platform";
@@ -49,3 +54,22 @@ export type { AddonMetrics, NetworkAllow, NetworkPeer, NetworkRule } from "./pla
 export type { AlertReceivers } from "./observability/receivers";
 export type { ObjectStorage } from "./observability/storage";
 export type { ObservabilityProps } from "./observability/observability";
+export type {
+  SecureNodesProps,
+  SecureNodesTopology,
+  SecureNodesSecurityProfile,
+  SecureNodesAuthMode,
+  SecureNodesLogLevel,
+  SecureNodesResources,
+  SecureNodesAutoscaling,
+  SecretManagerValue,
+  SecureNodesKeys,
+  SecureNodesHsm,
+  SecureNodesHsmConfigFile,
+  SecureNodesAuditSink,
+  SecureNodesEnvNames,
+  SecureNodesMetricNames,
+  SecureNodesAlertThresholds,
+  SecureNodesMonitoring,
+} from "./secure-nodes/props";
+export type { BesuNetworkProps, BesuNode } from "./audit/besu/besu";

@@ -94,6 +94,8 @@ export function awsTargetProps(spec: AwsSpec, network: AwsNetwork, dns: AwsDns, 
     endpointSubnetCidrs: network.privateSubnetCidrs,
     publicZoneId: dns.publicZone?.zoneId,
     albIngress: spec.platform.ingress === "aws-load-balancer-controller",
+    // Static load balancer addresses are kept like the data: peers allowlist them.
+    protection: spec.data.protection,
   };
 }
 

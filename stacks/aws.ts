@@ -12,12 +12,14 @@ import { AwsNetwork } from "../lib/network/aws";
 import { AwsCloudAlarms } from "../lib/observability/cloud/aws";
 import { Observability } from "../lib/observability/observability";
 import { Platform } from "../lib/platform/platform";
+import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { AwsPlatformTarget } from "../lib/platform/targets/aws";
 import { AwsSiteToSiteVpn } from "../lib/vpn/aws";
 import { awsCloudAlarmsProps, awsDnsProps, awsKeysProps, awsNetworkProps, awsTargetProps, awsVpnProps, eksClusterProps, isAwsSpec, karpenterProps } from "./aws-props";
 import { awsDataProps } from "./aws-data-props";
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
+import { secureNodesProps } from "./secure-nodes-props";
 import { specStack } from "./spec-stack";
 
 /**
@@ -50,7 +52,9 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   configureClusterProviders(platform, cluster.connection);
   const target = new AwsPlatformTarget(platform, "Target", { ...awsTargetProps(spec, network, dns, keys), cluster, karpenter, data });
   const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
-  if (observability) new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const monitoring = observability && new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const nodes = secureNodesProps(spec, target);
+  if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [infra, platform];
 }
 

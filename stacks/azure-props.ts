@@ -30,7 +30,7 @@ function allowedCidrs(spec: AzureSpec): string[] {
 }
 
 export function azureNetworkProps(spec: AzureSpec): AzureNetworkProps {
-  const { network } = spec;
+  const { network, secureNodes } = spec;
   return {
     location: spec.target.region,
     cidr: network.cidr,
@@ -38,6 +38,9 @@ export function azureNetworkProps(spec: AzureSpec): AzureNetworkProps {
     peerCidrs: network.peers.flatMap((p) => p.cidrs),
     apiServerAllowedCidrs: allowedCidrs(spec),
     flowLogRetentionDays: network.flowLogRetentionDays,
+    // The secure-node tier's Service (named as the workload names it) is admitted from
+    // its trusted peers only by the nodes subnet's NSG, the layer beneath its load balancer.
+    udpServices: secureNodes && [{ name: "secure-nodes", port: secureNodes.udpPort, peers: secureNodes.trustedPeers }],
   };
 }
 

@@ -11,11 +11,13 @@ import { AzureNetwork } from "../lib/network/azure";
 import { AzureCloudAlerts } from "../lib/observability/cloud/azure";
 import { Observability } from "../lib/observability/observability";
 import { Platform } from "../lib/platform/platform";
+import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { AzurePlatformTarget } from "../lib/platform/targets/azure";
 import { AzureSiteToSiteVpn } from "../lib/vpn/azure";
 import { aksClusterProps, azureCloudAlertsProps, azureDataProps, azureDnsProps, azureKeysProps, azureNetworkProps, azureTargetProps, azureVpnProps, isAzureSpec } from "./azure-props";
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
+import { secureNodesProps } from "./secure-nodes-props";
 import { specStack } from "./spec-stack";
 
 /** Azure: infra (resource group, VNet, DNS, VPN, Key Vault, AKS, data stores) and platform (in-cluster add-ons). */
@@ -56,6 +58,8 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
   configureClusterProviders(platform, cluster.connection);
   const target = new AzurePlatformTarget(platform, "Target", { ...azureTargetProps(spec, network, keys), cluster, data, publicZone: dns.publicZone });
   const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
-  if (observability) new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const monitoring = observability && new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const nodes = secureNodesProps(spec, target);
+  if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [infra, platform];
 }

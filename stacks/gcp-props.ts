@@ -11,6 +11,7 @@ import type { GcpDataLayerProps } from "../lib/data/gcp";
 import type { GcpDataStore, GcpKeys, GcpKeysProps } from "../lib/data/keys/gcp";
 import type { GcpDnsProps } from "../lib/dns/gcp";
 import type { GcpNetwork, GcpNetworkProps } from "../lib/network/gcp";
+import { gcpPlan } from "../lib/network/plan";
 import type { GcpPlatformTargetProps } from "../lib/platform/targets/gcp";
 import type { GcpSiteToSiteVpnProps } from "../lib/vpn/gcp";
 import type { GcpDataLayer } from "../lib/data/gcp";
@@ -145,7 +146,15 @@ export function gcpDataProps(spec: GcpSpec, network: GcpNetwork, keys: GcpKeys):
 }
 
 export function gcpTargetProps(spec: GcpSpec, network: GcpNetwork): Omit<GcpPlatformTargetProps, "cluster" | "data" | "publicZoneName" | "controlPlaneCidr"> {
-  return { privateServiceCidr: network.privateServiceCidr, networkCidr: network.cidr, gkeGateway: spec.platform.ingress === "gke-gateway" };
+  const plan = gcpPlan(network.cidr);
+  return {
+    privateServiceCidr: network.privateServiceCidr,
+    networkCidr: network.cidr,
+    gkeGateway: spec.platform.ingress === "gke-gateway",
+    // UDP services' firewall rules: in the VPC, with the nodes and pods as in-cluster clients.
+    networkId: network.networkId,
+    clusterCidrs: [plan.nodes, plan.pods],
+  };
 }
 
 /** The cloud's own alarms on what the infra stack creates, routed to the spec's receivers. */

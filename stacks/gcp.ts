@@ -9,6 +9,7 @@ import { GcpKeys } from "../lib/data/keys/gcp";
 import { GcpDns } from "../lib/dns/gcp";
 import { GcpNetwork } from "../lib/network/gcp";
 import { Platform } from "../lib/platform/platform";
+import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { GcpPlatformTarget } from "../lib/platform/targets/gcp";
 import { GcpCloudAlerts } from "../lib/observability/cloud/gcp";
 import { Observability } from "../lib/observability/observability";
@@ -16,6 +17,7 @@ import { GcpSiteToSiteVpn } from "../lib/vpn/gcp";
 import { gcpCloudAlertsProps, gcpDataProps, gcpDnsProps, gcpKeysProps, gcpNetworkProps, gcpTargetProps, gcpVpnProps, gkeClusterProps, isGcpSpec } from "./gcp-props";
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
+import { secureNodesProps } from "./secure-nodes-props";
 import { specStack } from "./spec-stack";
 
 /**
@@ -44,6 +46,8 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   configureClusterProviders(platform, cluster.connection);
   const target = new GcpPlatformTarget(platform, "Target", { ...gcpTargetProps(spec, network), cluster, controlPlaneCidr: cluster.controlPlaneCidr, data, publicZoneName: dns.publicZone?.name });
   const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
-  if (observability) new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const monitoring = observability && new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const nodes = secureNodesProps(spec, target);
+  if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [infra, platform];
 }

@@ -7,10 +7,12 @@ import { OnpremDataLayer } from "../lib/data/onprem";
 import { OnpremDataPlan } from "../lib/data/onprem-plan";
 import { Observability } from "../lib/observability/observability";
 import { Platform } from "../lib/platform/platform";
+import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { OnpremPlatformTarget } from "../lib/platform/targets/onprem";
 import { existingClusterProps, isOnpremSpec, onpremDataPlanProps, onpremTargetProps } from "./onprem-props";
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
+import { secureNodesProps } from "./secure-nodes-props";
 import { specStack } from "./spec-stack";
 
 /**
@@ -40,7 +42,8 @@ export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[
       highAvailability: spec.tier !== "small",
     });
   const observability = observabilityProps(spec);
-  if (observability) {
+  const monitoring =
+    observability &&
     new Observability(platform, "Observability", {
       ...observability,
       target,
@@ -50,6 +53,7 @@ export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[
       // The in-cluster object store holds the logs and metrics buckets: the stores wait for it.
       dependsOn: [...target.prerequisites, ...(data?.objectStorage.release ? [data.objectStorage.release] : [])],
     });
-  }
+  const nodes = secureNodesProps(spec, target);
+  if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [platform];
 }

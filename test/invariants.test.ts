@@ -270,6 +270,57 @@ describe("invariants", () => {
       expect(text).not.toMatch(/AKIA[0-9A-Z]{16}|hooks\.slack\.com\/services|events\.pagerduty\.com\/integration\/[0-9a-f]{8}|AccountKey=|"(shared_key|sas_token|routing_key|api_url|service_key)":\s*"[^$]/);
     }));
 
+    test("every pod the kit defines itself runs non-root, read-only, without capabilities or a service-account token it does not use", each((stack) => {
+      for (const w of [...stack.resources("kubernetes_stateful_set_v1"), ...stack.resources("kubernetes_deployment_v1")]) {
+        const pod = w.spec.template.spec;
+        expect([pod.security_context?.run_as_non_root, pod.security_context?.seccomp_profile?.type], w.tfAddress).toEqual([true, "RuntimeDefault"]);
+        for (const c of [...(pod.container ?? []), ...(pod.init_container ?? [])]) {
+          const sc = c.security_context ?? {};
+          expect([sc.read_only_root_filesystem, sc.allow_privilege_escalation, sc.capabilities?.drop], `${w.tfAddress} ${c.name}`).toEqual([true, false, ["ALL"]]);
+          expect(c.resources?.limits?.memory, `${w.tfAddress} ${c.name}: a memory limit`).toBeDefined();
+        }
+      }
+    }));
+
+    test("every UDP service admits its peers only: at the load balancer, the cloud firewall and the pods' NetworkPolicy, keeping the client address", () => {
+      const all = (type: string) => stacks.flatMap((st) => st.resources(type));
+      const udpServices = stacks.flatMap((st) =>
+        st.resources("kubernetes_service_v1").filter((svc) => ["LoadBalancer", "NodePort"].includes(svc.spec.type) && (svc.spec.port ?? []).some((p: { protocol?: string }) => p.protocol === "UDP")),
+      );
+      expect(udpServices.length, "a UDP service exactly when secureNodes is on").toBe(spec.secureNodes ? 1 : 0);
+      for (const svc of udpServices) {
+        const ranges: string[] = svc.spec.load_balancer_source_ranges ?? [];
+        expect(ranges.length, `${svc.tfAddress}: an allowlist`).toBeGreaterThan(0);
+        expect(svc.spec.external_traffic_policy, svc.tfAddress).toBe("Local");
+        for (const port of (svc.spec.port as { protocol: string; port: number }[]).filter((p) => p.protocol === "UDP").map((p) => p.port)) {
+          const admits = all("kubernetes_network_policy_v1").filter((np) =>
+            (np.spec.ingress ?? []).some((rule: { ports?: { protocol: string; port: string }[] }) => (rule.ports ?? []).some((p) => p.protocol === "UDP" && Number(p.port) === port)),
+          );
+          expect(admits.length, `${svc.tfAddress}: one NetworkPolicy admits UDP ${port}`).toBe(1);
+          const from = admits[0].spec.ingress.flatMap((rule: { from: { ip_block?: { cidr: string } }[] }) => rule.from.map((f) => f.ip_block?.cidr));
+          expect(from.sort(), `${svc.tfAddress}: the NetworkPolicy admits the load balancer's ranges, nothing else`).toEqual([...ranges].sort());
+          const cloud = spec.target.cloud;
+          if (cloud === "aws") {
+            const udp = all("aws_vpc_security_group_ingress_rule").filter((r) => r.ip_protocol === "udp" && r.from_port === port);
+            expect(udp.length, "security group rules for the UDP port").toBeGreaterThan(0);
+            for (const r of udp) expect(ranges, r.tfAddress).toContain(r.cidr_ipv4);
+          } else if (cloud === "gcp") {
+            const rules = all("google_compute_firewall").filter((f) => JSON.stringify(f.allow ?? f.deny).includes(`"${port}"`) && JSON.stringify(f.allow ?? f.deny).includes("udp"));
+            const allow = rules.find((f) => f.allow);
+            const deny = rules.find((f) => f.deny);
+            expect(allow?.source_ranges, "a firewall allow for the peers").toEqual(expect.arrayContaining(ranges));
+            expect([deny?.source_ranges, deny && allow && deny.priority > allow.priority && deny.priority < 999], "a firewall deny for everyone else, ahead of GKE's own allows").toEqual([["0.0.0.0/0"], true]);
+          } else if (cloud === "azure") {
+            const rules = all("azurerm_network_security_group").flatMap((nsg) => nsg.security_rule ?? []).filter((r) => r.protocol === "Udp" && r.destination_port_range === String(port));
+            const allow = rules.find((r) => r.access === "Allow");
+            const deny = rules.find((r) => r.access === "Deny");
+            expect(allow?.source_address_prefixes, "an NSG allow for the peers").toEqual(expect.arrayContaining(ranges));
+            expect([deny?.source_address_prefix, deny && allow && deny.priority > allow.priority], "an NSG deny for everyone else, after the allow").toEqual(["*", true]);
+          }
+        }
+      }
+    });
+
     test("every network has flow logs", each((stack) => {
       expect(stack.resources("aws_flow_log")).toHaveLength(stack.resources("aws_vpc").length);
       expect(stack.resources("azurerm_network_watcher_flow_log")).toHaveLength(stack.resources("azurerm_virtual_network").length);

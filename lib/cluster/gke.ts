@@ -34,6 +34,8 @@ export interface IGkeCluster extends IKubernetesCluster {
   readonly workloadPool: string;
   /** The Cloud KMS key (id) the platform's StorageClass encrypts persistent disks with. */
   readonly diskEncryptionKey: string;
+  /** The Google service account every node runs as (its email): firewall rules aimed at the cluster's nodes target it. */
+  readonly nodeServiceAccountEmail: string;
 }
 
 export interface GkeClusterProps {
@@ -125,6 +127,7 @@ export class GkeCluster extends Construct implements IGkeCluster {
   readonly storageClass = "cmek-rwo";
   readonly cluster: ContainerCluster;
   readonly nodeServiceAccount: ServiceAccount;
+  readonly nodeServiceAccountEmail: string;
   readonly systemPool: GkeNodePool;
   readonly workloadsPool: GkeNodePool;
   /** `<project>.svc.id.goog`, as the cluster reports it. */
@@ -177,6 +180,7 @@ export class GkeCluster extends Construct implements IGkeCluster {
       description: "GKE nodes: logs, metrics and image pulls only; workloads use their own identities.",
       dependsOn: [iamApi],
     });
+    this.nodeServiceAccountEmail = this.nodeServiceAccount.email;
     const nodeRoles = NODE_ROLES.map(
       (role) =>
         new ProjectIamMember(this, `NodeRole-${role.split("/")[1]}`, { project, role, member: this.nodeServiceAccount.member }),

@@ -3,6 +3,7 @@ import { isPublicAddress } from "../core/cidr";
 import { Cluster, Platform, Vpn } from "./cluster";
 import { Data } from "./data";
 import { Observability } from "./observability";
+import { SecureNodes } from "./secure-nodes";
 import { accepted, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
 
@@ -201,6 +202,7 @@ export const SpecSchema = z
     platform: Platform,
     data: Data,
     observability: Observability,
+    secureNodes: SecureNodes,
   })
   .strict()
   .superRefine(validateSpec, { when: (payload) => typeof payload.value === "object" && payload.value !== null });

@@ -5,6 +5,7 @@ import { DEFAULT_KUBERNETES_VERSION } from "./cluster";
 import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } from "./schema";
 import { BUCKET_RETENTION_MARGIN_DAYS, observabilityBuckets, observabilityEnabled } from "./observability";
 import { knownZones } from "./regions";
+import { resolveSecureNodes, type SecureNodesSpec } from "./secure-nodes";
 import { TIERS, type NodePoolSize } from "./tiers";
 import { AUTOSCALING } from "./validate-cluster";
 
@@ -44,7 +45,7 @@ export interface ObservabilitySpec {
   readonly grafana: ParsedSpec["observability"]["grafana"];
 }
 
-export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data" | "observability"> {
+export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data" | "observability" | "secureNodes"> {
   readonly network: Omit<ParsedSpec["network"], "zones" | "natGateways" | "endpoints"> & {
     /** Zone names, in the region's order; empty on-prem and in Azure regions without zones. */
     readonly zones: string[];
@@ -70,6 +71,8 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
   };
   readonly data: DataSpec;
   readonly observability?: ObservabilitySpec;
+  /** The UDP secure-node tier with its phase's presets filled in; undefined when it is off. */
+  readonly secureNodes?: SecureNodesSpec;
 }
 
 export type Target = DeploymentSpec["target"];
@@ -174,6 +177,7 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
       objectStore: data.objectStore,
       protection: data.protection === "enabled",
     },
+    secureNodes: resolveSecureNodes(spec.secureNodes),
     observability: observabilityEnabled(spec)
       ? {
           metrics: { ...observability.metrics, volumeGb: observability.metrics.volumeGb ?? TIERS[spec.tier].observability.metricsVolumeGb },

@@ -4,6 +4,7 @@ import { knownZones, REGION_FORMAT, ZONE_FORMAT, type Cloud } from "./regions";
 import { validateCluster } from "./validate-cluster";
 import { validateData } from "./validate-data";
 import { validateObservability } from "./observability";
+import { validateSecureNodes } from "./secure-nodes";
 
 /** Our side's BGP ASN on each cloud's VPN gateway; a peer must use another. */
 export const CLOUD_BGP_ASN = { aws: 64512, gcp: 64514 } as const;
@@ -41,6 +42,7 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
   validateCluster(spec, (i) => ctx.addIssue(i));
   validateData(spec, (i) => ctx.addIssue(i));
   validateObservability(spec, (i) => ctx.addIssue(i));
+  validateSecureNodes(spec, (i) => ctx.addIssue(i));
   const issue = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message });
   const cloud = spec.target?.cloud;
   const net = spec.network ?? {};

@@ -86,8 +86,27 @@ export interface AzureNetworkProps {
   readonly apiServerAllowedCidrs?: string[];
   /** Days VNet flow logs are kept, 1-365. @default 365 */
   readonly flowLogRetentionDays?: number;
+  /**
+   * UDP services on the cluster's nodes that trusted peers alone may reach: the nodes
+   * subnet's NSG admits each port from its peers and the cluster's own ranges (the nodes
+   * subnet, the pod overlay) and refuses it to every other address, the VNet included.
+   * The Service's load balancer keeps its own allowlist of the same peers; these rules
+   * are the layer beneath it.
+   * @default - none
+   */
+  readonly udpServices?: readonly AzureUdpService[];
   /** Names the network's resources. @default - the enclosing ByocStack's naming */
   readonly naming?: Naming;
+}
+
+/** A UDP service whose port the nodes subnet's NSG opens to its peers only. */
+export interface AzureUdpService {
+  /** The service's name, a DNS label: it names the NSG rules, so a change of port or peers updates them in place. */
+  readonly name: string;
+  /** The UDP port the peers send to. */
+  readonly port: number;
+  /** The IPv4 ranges allowed to reach the port, besides the cluster's own. */
+  readonly peers: readonly string[];
 }
 
 /**
@@ -136,6 +155,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
   readonly serviceCidr: string;
   readonly apiServerAllowedCidrs: string[];
   readonly flowLogRetentionDays: number;
+  readonly udpServices: readonly AzureUdpService[];
   /**
    * What a cluster in this network must wait for: the NSG and NAT gateway associations
    * of its subnets (AKS checks the NAT gateway at creation, and Azure refuses
@@ -157,6 +177,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
     requireProp(this, "apiServerAllowedCidrs", props.apiServerAllowedCidrs, (cidrs) => cidrs.every(isCidr), "a list of IPv4 ranges");
     requireProp(this, "zones", props.zones, (zones) => zones.every((z) => ["1", "2", "3"].includes(z)), 'a list of Azure zones, "1", "2" or "3"');
     requireInt(this, "flowLogRetentionDays", props.flowLogRetentionDays, 1, 365);
+    checkUdpServices(this, props.udpServices ?? []);
     setComponent(this, "network");
     const naming = namingOf(this, props.naming);
     this.location = props.location;
@@ -165,6 +186,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
     this.peerCidrs = props.peerCidrs ?? [];
     this.apiServerAllowedCidrs = props.apiServerAllowedCidrs ?? [];
     this.flowLogRetentionDays = props.flowLogRetentionDays ?? AzureNetwork.DEFAULT_FLOW_LOG_RETENTION_DAYS;
+    this.udpServices = props.udpServices ?? [];
     const plan = azurePlan(this.cidr);
     const location = this.location;
     [this.podCidr, this.serviceCidr] = clusterRanges([this.cidr, ...this.peerCidrs]);
@@ -188,7 +210,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
       name: string,
       prefix: string,
       extra: { delegation?: SubnetDelegation[]; privateEndpointNetworkPolicies?: string } = {},
-      allows: NetworkSecurityGroupSecurityRule[] = [],
+      rules: NetworkSecurityGroupSecurityRule[] = [],
     ) => {
       const s = new Subnet(this, `Subnet-${key}`, {
         name,
@@ -203,7 +225,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
         location,
         resourceGroupName,
         securityRule: [
-          ...allows,
+          ...rules,
           {
             name: "deny-internet-inbound",
             description: "Nothing on this subnet is reachable from the internet; allows for ingress are added above this rule.",
@@ -222,8 +244,12 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
       return { subnet: s, assoc };
     };
     // Overlay pod traffic keeps pod addresses and is subject to the NSG: AKS asks for an
-    // explicit allow wherever a deny rule could match it.
-    const nodes = subnet("nodes", "nodes", plan.nodes, {}, [allow("allow-pods-inbound", 100, "*", this.podCidr, "*")]);
+    // explicit allow wherever a deny rule could match it. UDP services' rules are inline
+    // like the rest: azurerm cannot mix inline rules and separate rule resources on one NSG.
+    const nodes = subnet("nodes", "nodes", plan.nodes, {}, [
+      allow("allow-pods-inbound", 100, "*", this.podCidr, "*"),
+      ...udpServiceRules(this.udpServices, [plan.nodes, this.podCidr]),
+    ]);
     this.nodesSubnet = nodes.subnet;
     this.nodesSubnetId = this.nodesSubnet.id;
     // A public-restricted API server is reached from the allowlist through its subnet; a
@@ -347,6 +373,75 @@ function allow(name: string, priority: number, protocol: string, sources: string
     destinationAddressPrefix: "*",
     destinationPortRange: ports,
   };
+}
+
+/**
+ * Nodes subnet NSG priorities of UDP services: every allow (1000-1999) is read before
+ * every deny (2000-2999), all after the pods' allow (100) and before the internet deny
+ * (4096), which would otherwise refuse the peers of an internet-facing load balancer.
+ */
+const UDP_ALLOW_PRIORITY = 1000;
+const UDP_DENY_PRIORITY = 2000;
+const UDP_SERVICES_MAX = 1000;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkUdpServices(scope: Construct, services: readonly AzureUdpService[]): void {
+  const fail = (message: string): never => {
+    throw new Error(`${label(scope)}: ${message}`);
+  };
+  if (services.length > UDP_SERVICES_MAX) fail(`udpServices: at most ${UDP_SERVICES_MAX} fit the NSG priorities (got ${services.length})`);
+  const literal = (v: unknown) => !Token.isUnresolved(v);
+  services.forEach((service, i) => {
+    const at = `udpServices[${i}]`;
+    requireProp(scope, `${at}.name`, service.name, (n) => DNS_LABEL.test(n), "a DNS label (lowercase letters, digits and hyphens, at most 63), e.g. secure-nodes");
+    requireInt(scope, `${at}.port`, service.port, 1, 65535);
+    if (service.peers.length === 0) fail(`${at}.peers must list at least one range: the port is opened to its peers only`);
+    service.peers.forEach((peer, j) => requireProp(scope, `${at}.peers[${j}]`, peer, (p) => parseIpv4Cidr(p) !== undefined, "an IPv4 range such as 198.51.100.0/24"));
+    const peers = service.peers.filter(literal);
+    const repeated = peers.find((p, j) => peers.indexOf(p) !== j);
+    if (repeated) fail(`${at}.peers lists ${repeated} twice`);
+    const earlier = services.slice(0, i);
+    const named = earlier.findIndex((s) => literal(service.name) && s.name === service.name);
+    if (named >= 0) fail(`${at}.name "${service.name}" is udpServices[${named}]'s too: names identify the NSG rules`);
+    const sharing = earlier.findIndex((s) => literal(service.port) && s.port === service.port);
+    if (sharing >= 0) fail(`${at}.port ${service.port} is udpServices[${sharing}]'s too: the NSG cannot tell two services on one port apart, so each would admit the other's peers`);
+  });
+}
+
+/**
+ * Per UDP service: the port allowed from its peers and the cluster's own ranges (nodes
+ * and overlay pods, its in-cluster clients), then refused from anywhere else, the VNet
+ * included. Only UDP on that port: the load balancer's TCP probes of the nodes pass.
+ */
+function udpServiceRules(services: readonly AzureUdpService[], clusterCidrs: readonly string[]): NetworkSecurityGroupSecurityRule[] {
+  return services.flatMap((service, i) => {
+    const rule = {
+      direction: "Inbound",
+      protocol: "Udp",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: String(service.port),
+    };
+    return [
+      {
+        ...rule,
+        name: `allow-udp-${service.name}`,
+        description: `${service.name}: UDP ${service.port} from its trusted peers and the cluster`,
+        priority: UDP_ALLOW_PRIORITY + i,
+        access: "Allow",
+        // Azure refuses a prefix listed twice, e.g. a peer that is also a cluster range.
+        sourceAddressPrefixes: [...new Set([...service.peers, ...clusterCidrs])],
+      },
+      {
+        ...rule,
+        name: `deny-udp-${service.name}`,
+        description: `${service.name}: UDP ${service.port} from anyone else, the VNet included`,
+        priority: UDP_DENY_PRIORITY + i,
+        access: "Deny",
+        sourceAddressPrefix: "*",
+      },
+    ];
+  });
 }
 
 /** RFC 6598 shared space: where the AKS overlay takes its pod and Service ranges. */

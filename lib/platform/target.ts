@@ -40,6 +40,54 @@ export interface GatewayService {
   readonly annotations: Record<string, string>;
 }
 
+/** A UDP service that only trusted peers may reach (the secure-node tier). */
+export interface UdpServiceRequest {
+  /** The Service's name: a DNS label, also used to name the cloud firewall rules. */
+  readonly name: string;
+  readonly namespace: string;
+  /** The UDP port peers send to (the Service port and the pods' port). */
+  readonly udpPort: number;
+  /** The pods' TCP port answering HTTP health checks: UDP ports cannot be health-checked. */
+  readonly healthPort: number;
+  /** The HTTP path on `healthPort` that answers 200 when the node serves. */
+  readonly healthPath: string;
+  /** The only ranges allowed to reach `udpPort` (IPv4 CIDRs). */
+  readonly peers: readonly string[];
+  /** True: a load balancer with a private address only; false: internet-facing. */
+  readonly internal: boolean;
+  /** Fixed public addresses for an internet-facing load balancer (AWS: Elastic IPs the kit allocates). @default false */
+  readonly staticAddresses?: boolean;
+}
+
+/**
+ * How the target exposes a UDP service to its peers, beyond what every target sets
+ * (`loadBalancerSourceRanges` = peers and `externalTrafficPolicy: Local`, so the client
+ * address survives to the pod and its NetworkPolicy).
+ */
+export interface UdpServiceExposure {
+  readonly type: "LoadBalancer" | "NodePort";
+  /**
+   * The load balancer's kind and scheme, and its health check where the target sets one
+   * (AWS: HTTP on the TCP health port; Azure and GKE check the nodes under the Local policy).
+   */
+  readonly annotations: Record<string, string>;
+  /** `spec.loadBalancerClass`. @default none: the cluster's default load balancer implementation */
+  readonly loadBalancerClass?: string;
+  /**
+   * True when the Service must list the TCP health port too, for a load balancer that
+   * probes a port of the Service (none of the kit's targets: Azure and GKE probe the
+   * nodes' `healthCheckNodePort` under the Local policy). @default false
+   */
+  readonly exposeHealthPort?: boolean;
+  /**
+   * Where the load balancer's health checks reach the pods from: admitted on the health
+   * port only. Empty where the checks reach the nodes (`healthCheckNodePort`), not the pods.
+   */
+  readonly healthCheckSources: readonly string[];
+  /** The cloud firewall rules (security group, NSG, VPC firewall) the Service waits for. */
+  readonly grants: ITerraformDependable[];
+}
+
 /**
  * What the platform add-ons need from a target, beyond the cluster itself. One
  * implementation per target (targets/aws.ts, azure.ts, gcp.ts, onprem.ts); the
@@ -123,6 +171,16 @@ export interface IPlatformTarget {
    * addresses no NetworkPolicy can name.
    */
   readonly cloudApiEgress: TenantEgress[];
+
+  /**
+   * Exposes a UDP service to trusted peers only: the load balancer's own allowlist
+   * (`loadBalancerSourceRanges`, set by the caller from `peers`; on AWS a security group
+   * created here), and a cloud firewall layer that admits `udpPort` from `peers` (and
+   * the cluster's own ranges) alone, leaving the health checks through: created here,
+   * except on Azure, where the nodes subnet's NSG in the infra stack carries it
+   * (AzureNetwork's `udpServices`, given the same peers).
+   */
+  udpService(scope: Construct, request: UdpServiceRequest): UdpServiceExposure;
 
   /** True when the cluster lacks a metrics API (EKS, plain Kubernetes): metrics-server is installed. */
   readonly needsMetricsServer: boolean;

@@ -413,6 +413,7 @@ describe("GcpPlatformTarget alone", () => {
     location: "europe-west4",
     workloadPool: "acme-prod.svc.id.goog",
     diskEncryptionKey: disksKey.id,
+    nodeServiceAccountEmail: "gke-nodes@acme-prod.iam.gserviceaccount.com",
   };
 
   test("on an existing cluster: the encrypted default StorageClass, and secret access conditioned on the deployment's prefix", () => {

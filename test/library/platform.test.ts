@@ -13,7 +13,7 @@ import { ExternalSecrets } from "../../lib/platform/external-secrets";
 import { PlatformNamespace } from "../../lib/platform/namespaces";
 import { Platform, type PlatformProps } from "../../lib/platform/platform";
 import { BASELINE_RULES, constraintKind } from "../../lib/platform/policy-rules";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../../lib/platform/target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure } from "../../lib/platform/target";
 import { OnpremPlatformTarget } from "../../lib/platform/targets/onprem";
 import { Tenant } from "../../lib/platform/tenants";
 import { chart, manifests, object, releases } from "../support/helm";
@@ -53,6 +53,10 @@ class KubeconfigTarget implements IPlatformTarget {
   }
   bucketAccess(): Binding<Record<string, string>> {
     return this.workloadIdentity();
+  }
+  /** Node ports behind the lab's own firewall: nothing cloud-side. */
+  udpService(): UdpServiceExposure {
+    return { type: "NodePort", annotations: {}, healthCheckSources: [], grants: [] };
   }
 }
 

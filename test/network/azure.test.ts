@@ -1,6 +1,9 @@
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
 import { beforeAll, describe, expect, test } from "vitest";
-import { clusterRanges } from "../../lib/network/azure";
-import { synth, type Block, type StackJson } from "../support/synth";
+import { Naming } from "../../lib/core/naming";
+import { AzureNetwork, clusterRanges, type AzureUdpService } from "../../lib/network/azure";
+import { StackJson as Synthesized, synth, type Block, type StackJson } from "../support/synth";
 
 const nsgOf = (stack: StackJson, subnetName: string): Block => {
   const subnet = stack.resource("azurerm_subnet", (s) => s.name === subnetName);
@@ -122,6 +125,131 @@ describe("AzureNetwork", () => {
 
   test("no gateway subnet without peers", () => {
     expect(infra.resources("azurerm_subnet").map((s) => s.name)).not.toContain("GatewaySubnet");
+  });
+});
+
+describe("AzureNetwork udpServices", () => {
+  const PEERS = ["198.51.100.0/24", "203.0.113.7/32"];
+  /** The planned nodes subnet of 10.60.0.0/16 and the overlay's first free /16 (see the tests above). */
+  const CLUSTER = ["10.60.0.0/18", "100.64.0.0/16"];
+  const udpRules = (nsg: Block): Block[] => nsg.security_rule.filter((r: Block) => r.protocol === "Udp");
+  const byName = (nsg: Block, name: string): Block => {
+    const found = nsg.security_rule.filter((r: Block) => r.name === name);
+    expect(found, name).toHaveLength(1);
+    return found[0];
+  };
+
+  /** The nodes subnet's NSG of a network in a plain stack with these services. */
+  function nodesNsg(udpServices: readonly AzureUdpService[]): Block {
+    const s = new TerraformStack(Testing.app(), "net");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    new AzureNetwork(s, "Network", { naming: new Naming("acme"), location: "westeurope", cidr: "10.60.0.0/16", udpServices });
+    return nsgOf(new Synthesized("net", JSON.parse(Testing.synth(s)), s), "nodes");
+  }
+  const build = (udpServices: readonly AzureUdpService[]) => () => nodesNsg(udpServices);
+  const service = (over: Partial<AzureUdpService> = {}): AzureUdpService => ({ name: "secure-nodes", port: 4000, peers: PEERS, ...over });
+
+  describe("from the spec's secureNodes", () => {
+    let infra: StackJson;
+    let platform: StackJson;
+    beforeAll(async () => {
+      ({ infra, platform } = await synth({
+        name: "acme",
+        target: { cloud: "azure", region: "westeurope" },
+        network: { cidr: "10.60.0.0/16" },
+        secureNodes: { enabled: true, image: "registry.example.com/b4ae/node:2.1.3", udpPort: 4100, trustedPeers: PEERS, keys: { secretRef: "b4ae-node-keys" } },
+      }));
+    });
+
+    test("the nodes subnet's NSG admits UDP on the tier's port from its trusted peers and the cluster's own ranges, inline", () => {
+      const allow = byName(nsgOf(infra, "nodes"), "allow-udp-secure-nodes");
+      expect(allow).toMatchObject({ direction: "Inbound", access: "Allow", protocol: "Udp", destination_port_range: "4100", destination_address_prefix: "*", source_port_range: "*" });
+      expect([...allow.source_address_prefixes].sort()).toEqual([...PEERS, ...CLUSTER].sort());
+      expect(allow.source_address_prefix ?? "").toBe("");
+    });
+
+    test("then refuses that UDP port to every other address, after the allow and before the internet deny", () => {
+      const nsg = nsgOf(infra, "nodes");
+      const allow = byName(nsg, "allow-udp-secure-nodes");
+      const deny = byName(nsg, "deny-udp-secure-nodes");
+      expect(deny).toMatchObject({ direction: "Inbound", access: "Deny", protocol: "Udp", destination_port_range: "4100", destination_address_prefix: "*", source_address_prefix: "*" });
+      expect(deny.source_address_prefixes ?? []).toEqual([]);
+      const internetDeny = byName(nsg, "deny-internet-inbound").priority;
+      expect(allow.priority).toBeLessThan(deny.priority);
+      expect(deny.priority).toBeLessThan(internetDeny);
+      // The pods' allow (any protocol, any port) is read first: it must not open the UDP port from everywhere.
+      expect(byName(nsg, "allow-pods-inbound").source_address_prefix).toBe("100.64.0.0/16");
+    });
+
+    test("UDP on that port alone: no other rule of the nodes subnet is UDP, no other subnet's NSG changes", () => {
+      expect(udpRules(nsgOf(infra, "nodes")).map((r) => [r.name, r.destination_port_range]).sort()).toEqual([
+        ["allow-udp-secure-nodes", "4100"],
+        ["deny-udp-secure-nodes", "4100"],
+      ]);
+      for (const subnet of ["api-server", "private-endpoints", "database"]) expect(udpRules(nsgOf(infra, subnet)), subnet).toEqual([]);
+    });
+
+    test("no separate rule resource anywhere: azurerm cannot mix those with the NSG's inline rules", () => {
+      for (const stack of [infra, platform]) expect(stack.resources("azurerm_network_security_rule"), stack.name).toEqual([]);
+    });
+  });
+
+  test("none without UDP services", async () => {
+    const { infra } = await synth({ name: "acme", target: { cloud: "azure", region: "westeurope" } });
+    for (const nsg of infra.resources("azurerm_network_security_group")) expect(udpRules(nsg), nsg.name).toEqual([]);
+    expect(udpRules(nodesNsg([]))).toEqual([]);
+  });
+
+  test("several services: each its own allow and deny, every allow read before every deny, all between the pods' allow and the internet deny", () => {
+    const nsg = nodesNsg([service(), service({ name: "relay", port: 4001, peers: ["192.0.2.0/28"] })]);
+    const rules = udpRules(nsg);
+    expect(rules.map((r) => [r.name, r.access, r.destination_port_range]).sort()).toEqual([
+      ["allow-udp-relay", "Allow", "4001"],
+      ["allow-udp-secure-nodes", "Allow", "4000"],
+      ["deny-udp-relay", "Deny", "4001"],
+      ["deny-udp-secure-nodes", "Deny", "4000"],
+    ]);
+    expect([...byName(nsg, "allow-udp-relay").source_address_prefixes].sort()).toEqual(["192.0.2.0/28", ...CLUSTER].sort());
+    const allows = rules.filter((r) => r.access === "Allow").map((r) => r.priority);
+    const denies = rules.filter((r) => r.access === "Deny").map((r) => r.priority);
+    const priorities = nsg.security_rule.map((r: Block) => r.priority);
+    expect(new Set(priorities).size).toBe(priorities.length);
+    expect(Math.max(...allows)).toBeLessThan(Math.min(...denies));
+    expect(Math.min(...allows)).toBeGreaterThan(byName(nsg, "allow-pods-inbound").priority);
+    expect(Math.max(...denies)).toBeLessThan(byName(nsg, "deny-internet-inbound").priority);
+  });
+
+  test("rule names come from the service's name: a new port or new peers change the same rules", () => {
+    const names = (nsg: Block) => udpRules(nsg).map((r) => r.name).sort();
+    const before = nodesNsg([service()]);
+    const after = nodesNsg([service({ port: 4500, peers: ["192.0.2.0/28"] })]);
+    expect(names(after)).toEqual(names(before));
+    expect(byName(after, "allow-udp-secure-nodes").destination_port_range).toBe("4500");
+  });
+
+  test("a peer that is also a cluster range is listed once (Azure refuses a prefix listed twice)", () => {
+    const allow = byName(nodesNsg([service({ peers: ["10.60.0.0/18", "198.51.100.0/24"] })]), "allow-udp-secure-nodes");
+    expect([...allow.source_address_prefixes].sort()).toEqual(["10.60.0.0/18", "100.64.0.0/16", "198.51.100.0/24"]);
+  });
+
+  test("bad services are refused with the service's place, what is allowed and the value", () => {
+    const prefix = "AzureNetwork net/Network: ";
+    expect(build([service({ name: "Secure_Nodes" })])).toThrow(`${prefix}udpServices[0].name must be a DNS label (lowercase letters, digits and hyphens, at most 63), e.g. secure-nodes (got "Secure_Nodes")`);
+    expect(build([service({ name: "a".repeat(64) })])).toThrow(/udpServices\[0\]\.name must be a DNS label/);
+    expect(build([service({ port: 0 })])).toThrow(`${prefix}udpServices[0].port must be an integer from 1 to 65535 (got 0)`);
+    expect(build([service({ port: 65536 })])).toThrow(`${prefix}udpServices[0].port must be an integer from 1 to 65535 (got 65536)`);
+    expect(build([service({ peers: [] })])).toThrow(`${prefix}udpServices[0].peers must list at least one range: the port is opened to its peers only`);
+    expect(build([service({ peers: ["198.51.100.0/24", "198.51.100.300/32"] })])).toThrow(`${prefix}udpServices[0].peers[1] must be an IPv4 range such as 198.51.100.0/24 (got "198.51.100.300/32")`);
+    expect(build([service({ peers: ["2001:db8::/32"] })])).toThrow(/udpServices\[0\]\.peers\[0\] must be an IPv4 range/);
+    expect(build([service({ peers: ["198.51.100.0/24", "198.51.100.0/24"] })])).toThrow(`${prefix}udpServices[0].peers lists 198.51.100.0/24 twice`);
+  });
+
+  test("two services of one name, or on one port, are refused", () => {
+    const prefix = "AzureNetwork net/Network: ";
+    expect(build([service(), service({ port: 4001 })])).toThrow(`${prefix}udpServices[1].name "secure-nodes" is udpServices[0]'s too: names identify the NSG rules`);
+    expect(build([service(), service({ name: "relay" })])).toThrow(
+      `${prefix}udpServices[1].port 4000 is udpServices[0]'s too: the NSG cannot tell two services on one port apart, so each would admit the other's peers`,
+    );
   });
 });
 

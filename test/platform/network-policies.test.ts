@@ -6,7 +6,7 @@ import { Naming } from "../../lib/core/naming";
 import { PlatformNamespace } from "../../lib/platform/namespaces";
 import { AddonNetworkPolicy, scrapeEgressAllow, type NetworkAllow } from "../../lib/platform/network-policies";
 import { Platform, type PlatformProps } from "../../lib/platform/platform";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../../lib/platform/target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure } from "../../lib/platform/target";
 import { AwsPlatformTarget } from "../../lib/platform/targets/aws";
 import { OnpremPlatformTarget } from "../../lib/platform/targets/onprem";
 import { chart } from "../support/helm";
@@ -40,6 +40,10 @@ class LabTarget implements IPlatformTarget {
   }
   bucketAccess(): Binding<Record<string, string>> {
     return this.workloadIdentity();
+  }
+  /** Node ports behind the lab's own firewall: nothing cloud-side. */
+  udpService(): UdpServiceExposure {
+    return { type: "NodePort", annotations: {}, healthCheckSources: [], grants: [] };
   }
 }
 

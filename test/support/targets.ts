@@ -88,9 +88,18 @@ export function cloudTargets(buckets: BucketRef[]): Record<"aws" | "azure" | "gc
         location: "europe-west4",
         workloadPool: "acme-prod.svc.id.goog",
         diskEncryptionKey: "projects/acme-prod/locations/europe-west4/keyRings/acme/cryptoKeys/disks",
+        nodeServiceAccountEmail: "gke-nodes@acme-prod.iam.gserviceaccount.com",
       };
       const data: IGcpDataLayer = { stores: [], buckets, objectStore: { api: "gcs" }, credentialSecrets: [] };
-      const target = new GcpPlatformTarget(s, "Target", { naming, cluster, data, controlPlaneCidr: "172.16.0.32/28", networkCidr: "10.30.0.0/16" });
+      const target = new GcpPlatformTarget(s, "Target", {
+        naming,
+        cluster,
+        data,
+        controlPlaneCidr: "172.16.0.32/28",
+        networkCidr: "10.30.0.0/16",
+        networkId: "projects/acme-prod/global/networks/shared",
+        clusterCidrs: ["10.30.0.0/20", "10.30.128.0/17"],
+      });
       return { target, secrets: noSecrets(s) };
     },
   };

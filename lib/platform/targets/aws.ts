@@ -16,7 +16,8 @@ import type { BucketRef } from "../../data/data";
 import type { IAwsKey } from "../../data/keys/aws";
 import type { IAwsNetwork } from "../../network/aws";
 import { platformLabels } from "../namespaces";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "../target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest, WorkloadIdentity } from "../target";
+import { awsUdpService } from "./aws-udp-service";
 
 export interface AwsPlatformTargetProps {
   readonly cluster: IEksCluster;
@@ -40,6 +41,12 @@ export interface AwsPlatformTargetProps {
    * @default false
    */
   readonly albIngress?: boolean;
+  /**
+   * The Elastic IPs of UDP services with static addresses are `prevent_destroy`: peers
+   * allowlist them, and a released address is gone for good.
+   * @default true
+   */
+  readonly protection?: boolean;
   /** Names the data-credentials reader role; External Secrets reads the secrets under `<deployment>/`. @default - the enclosing ByocStack's naming */
   readonly naming?: Naming;
 }
@@ -74,6 +81,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   readonly cloudApiEgress: TenantEgress[] = [HTTPS_ANYWHERE, POD_IDENTITY_AGENT];
   readonly data?: IAwsDataLayer;
   readonly albIngress: boolean;
+  readonly protection: boolean;
   readonly needsMetricsServer = true;
   readonly openshift = false;
   readonly gatewayService: GatewayService = {
@@ -85,6 +93,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     },
   };
   private readonly naming: Naming;
+  private readonly network: IAwsNetwork;
   private readonly publicZoneId?: string;
   /** The External Secrets controller's role, which assumes the data-credentials reader. */
   private secretStoreRole?: PodIdentityRole;
@@ -95,9 +104,11 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     const { cluster, network } = props;
     this.naming = namingOf(this, props.naming);
     this.cluster = cluster;
+    this.network = network;
     this.data = props.data;
     this.publicZoneId = props.publicZoneId;
     this.albIngress = props.albIngress ?? false;
+    this.protection = props.protection ?? true;
     this.loadBalancerController = new AwsLoadBalancerController(this, "LoadBalancerController", { cluster, vpcId: network.vpcId });
     // The controller's Service webhook rejects every new Service while it is not
     // ready, so Karpenter (and everything after it) waits for it.
@@ -290,5 +301,10 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
       ],
     });
     return { identity: NO_IDENTITY, grants: role.grants, config: {} };
+  }
+
+  /** An NLB of the load balancer controller behind security groups the kit writes: see awsUdpService. */
+  udpService(scope: Construct, request: UdpServiceRequest): UdpServiceExposure {
+    return awsUdpService(scope, request, { cluster: this.cluster, network: this.network, naming: this.naming, protection: this.protection });
   }
 }

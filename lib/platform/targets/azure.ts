@@ -10,7 +10,8 @@ import type { IAzureDataLayer } from "../../data/azure";
 import type { BucketRef } from "../../data/data";
 import type { IAzureKeyVault } from "../../data/keys/azure";
 import type { IAzureDnsZone } from "../../dns/azure";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest } from "../target";
+import { checkUdpServiceRequest, refuseStaticAddresses } from "./udp-service";
 
 export interface AzurePlatformTargetProps {
   /** The cluster: identities federate with its OIDC issuer and live in its resource group. */
@@ -204,5 +205,35 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
       );
     }
     return { bound, grants };
+  }
+
+  /**
+   * A Standard load balancer, internal (`deny-all-except-load-balancer-source-ranges` on,
+   * else the NSG's default rule admits the whole VNet) or public. AKS writes the
+   * `loadBalancerSourceRanges` into its own NSG. The layer beneath it lives on the nodes
+   * subnet's NSG in the infra stack (AzureNetwork's `udpServices`): the UDP port allowed
+   * from the peers and the cluster's own ranges, then denied from everywhere else. Those
+   * rules are inline on that NSG, as all its rules are (azurerm cannot mix inline rules
+   * and separate rule resources on one NSG), so nothing is created here: the stack
+   * wiring passes the same peers to both.
+   *
+   * Health: with `externalTrafficPolicy: Local` the cloud provider probes the UDP rule
+   * over HTTP on the Service's `healthCheckNodePort`, where kube-proxy answers 200 only
+   * on nodes with a ready pod, and a pod is ready when its health port answers.
+   * Per-port probe annotations are not set: cloud-provider-azure skips them on UDP ports
+   * (a UDP port's probe is the Local one or none), so the health port needs no Service
+   * port of its own. The probes reach nodes, never pods: no health-check source for the
+   * NetworkPolicy.
+   */
+  udpService(_scope: Construct, request: UdpServiceRequest): UdpServiceExposure {
+    checkUdpServiceRequest("AzurePlatformTarget", request);
+    refuseStaticAddresses("AzurePlatformTarget", request);
+    const annotations: Record<string, string> = request.internal
+      ? {
+          "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+          "service.beta.kubernetes.io/azure-deny-all-except-load-balancer-source-ranges": "true",
+        }
+      : {};
+    return { type: "LoadBalancer", annotations, healthCheckSources: [], grants: [] };
   }
 }

@@ -1,3 +1,4 @@
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DnsManagedZoneIamMember } from "@cdktf/provider-google/lib/dns-managed-zone-iam-member";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
@@ -17,7 +18,8 @@ import type { BucketRef } from "../../data/data";
 import type { IGcpDataLayer } from "../../data/gcp";
 import { resolveProject } from "../../network/gcp-context";
 import { platformLabels } from "../namespaces";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, WorkloadIdentity } from "../target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest, WorkloadIdentity } from "../target";
+import { checkUdpServiceRequest, refuseStaticAddresses } from "./udp-service";
 
 export interface GcpPlatformTargetProps {
   /** The GKE cluster: its project, location, Workload Identity pool and disk key. */
@@ -39,6 +41,14 @@ export interface GcpPlatformTargetProps {
   readonly gkeGateway?: boolean;
   /** The project holding the deployment's secrets. @default - the google provider's project (read at plan time when the provider sets none) */
   readonly project?: string;
+  /** The cluster's VPC (its id), where UDP services' firewall rules go. @default - none: udpService is refused */
+  readonly networkId?: string;
+  /**
+   * The cluster's own ranges (nodes, pods): in-cluster clients of a UDP service, allowed
+   * beside its peers ahead of the deny.
+   * @default [] - the deny refuses in-cluster clients of a UDP service too
+   */
+  readonly clusterCidrs?: readonly string[];
   /** Names the add-ons' Google service accounts and the secrets they may read. @default - the enclosing ByocStack's naming */
   readonly naming?: Naming;
 }
@@ -55,6 +65,13 @@ export interface GkeWorkloadIdentity {
 
 /** Google's front ends and health checkers: where GKE Gateway load balancers reach pods from. */
 const GOOGLE_FRONT_ENDS = ["35.191.0.0/16", "130.211.0.0/22"];
+
+/**
+ * UDP services' firewall priorities: ahead of every rule GKE creates for a LoadBalancer
+ * Service (1000; 999 for mixed-protocol ones) and of the network's own allows (1000).
+ */
+const UDP_ALLOW_PRIORITY = 900;
+const UDP_DENY_PRIORITY = 910;
 
 /**
  * GKE as a platform target. Add-ons act as Google service accounts through Workload
@@ -87,6 +104,8 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
   private readonly projectNumber: string;
   private readonly publicZoneName?: string;
   private readonly secretManagerApi: ProjectService;
+  private readonly networkId?: string;
+  private readonly clusterCidrs: readonly string[];
 
   constructor(scope: Construct, id: string, props: GcpPlatformTargetProps) {
     super(scope, id);
@@ -97,6 +116,8 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
     this.cluster = cluster;
     this.publicZoneName = props.publicZoneName;
     this.data = props.data;
+    this.networkId = props.networkId;
+    this.clusterCidrs = props.clusterCidrs ?? [];
     this.projectNumber = new DataGoogleProject(this, "Project", { projectId: project }).number;
     this.secretManagerApi = new ProjectService(this, "Api-secretmanager", { project, service: "secretmanager.googleapis.com", disableOnDestroy: false });
     // GKE Gateway's external load balancers and health checks come from Google's front
@@ -304,5 +325,55 @@ export class GcpPlatformTarget extends Construct implements IPlatformTarget {
       identity: { serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": serviceAccount.email }, podLabels: {} },
       grants: [binding],
     };
+  }
+
+  /**
+   * A backend-service-based passthrough Network Load Balancer: external
+   * (`cloud.google.com/l4-rbs`) or internal. GKE turns `loadBalancerSourceRanges` into
+   * allow rules at priority 1000; the kit's own VPC rules, on the nodes' service account
+   * only, come first: the UDP port allowed from the peers and the cluster's ranges (900),
+   * then denied from everywhere else (910), GKE's allows and the network's included.
+   *
+   * Health: with `externalTrafficPolicy: Local` GKE checks each node over HTTP on the
+   * Service's `healthCheckNodePort`, which answers 200 only where a pod is ready (and a
+   * pod is ready when its health port answers); GKE opens its checkers' ranges to that
+   * port itself. The deny is UDP only, so the checks pass; they reach nodes, never
+   * pods: no health-check source for the NetworkPolicy.
+   */
+  udpService(scope: Construct, request: UdpServiceRequest): UdpServiceExposure {
+    checkUdpServiceRequest("GcpPlatformTarget", request);
+    refuseStaticAddresses("GcpPlatformTarget", request);
+    const service = `${request.namespace}/${request.name}`;
+    const { networkId } = this;
+    if (!networkId) throw new Error(`GcpPlatformTarget udpService ${service}: needs networkId, the VPC the firewall rules go in`);
+    const exposure = new Construct(scope, `UdpExposure-${request.name}`);
+    const rule = {
+      project: this.project,
+      network: networkId,
+      direction: "INGRESS",
+      // The cluster's nodes and no other VM of the network.
+      targetServiceAccounts: [this.cluster.nodeServiceAccountEmail],
+      logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+    };
+    const udp = [{ protocol: "udp", ports: [String(request.udpPort)] }];
+    const name = (suffix: string) => this.naming.name(`udp-${request.namespace}-${request.name}`, suffix);
+    const allow = new ComputeFirewall(exposure, "AllowPeers", {
+      ...rule,
+      name: name("allow"),
+      description: `${service}: UDP ${request.udpPort} from its trusted peers and the cluster`,
+      priority: UDP_ALLOW_PRIORITY,
+      sourceRanges: [...request.peers, ...this.clusterCidrs],
+      allow: udp,
+    });
+    const deny = new ComputeFirewall(exposure, "DenyOthers", {
+      ...rule,
+      name: name("deny"),
+      description: `${service}: UDP ${request.udpPort} from anyone else`,
+      priority: UDP_DENY_PRIORITY,
+      sourceRanges: ["0.0.0.0/0"],
+      deny: udp,
+    });
+    const annotations: Record<string, string> = request.internal ? { "networking.gke.io/load-balancer-type": "Internal" } : { "cloud.google.com/l4-rbs": "enabled" };
+    return { type: "LoadBalancer", annotations, healthCheckSources: [], grants: [allow, deny] };
   }
 }

@@ -12,7 +12,8 @@ import { IN_CLUSTER_API } from "../../data/onprem-credentials";
 import { DATA_NAMESPACE, type OnpremDataPlan } from "../../data/onprem-plan";
 import { CHARTS } from "../charts";
 import { PlatformNamespace, platformLabels } from "../namespaces";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress } from "../target";
+import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest } from "../target";
+import { checkUdpServiceRequest, refuseStaticAddresses } from "./udp-service";
 
 /**
  * How Services of type LoadBalancer get an address: the cluster's own implementation
@@ -257,5 +258,22 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
   /** No identity: the object store takes the access keys the data layer publishes. */
   bucketAccess(): Binding<Record<string, string>> {
     return this.workloadIdentity();
+  }
+
+  /**
+   * A LoadBalancer Service from MetalLB or the cluster's own implementation, where
+   * kube-proxy drops traffic to the load balancer's address from outside
+   * `loadBalancerSourceRanges`; with `loadBalancer: "nodeport"`, node ports, which no
+   * source range guards (the NetworkPolicy still admits the peers only). `internal` has
+   * no meaning here: the address comes from the pool the cluster hands out. There is no
+   * cloud firewall to write: the operator's own firewall in front of the nodes is the
+   * outer layer, and should admit the UDP port from the peers only. MetalLB checks no
+   * health: with `externalTrafficPolicy: Local` it announces the address from nodes with
+   * a ready pod, so no health-check source either.
+   */
+  udpService(_scope: Construct, request: UdpServiceRequest): UdpServiceExposure {
+    checkUdpServiceRequest("OnpremPlatformTarget", request);
+    refuseStaticAddresses("OnpremPlatformTarget", request);
+    return { type: this.loadBalancer === "nodeport" ? "NodePort" : "LoadBalancer", annotations: {}, healthCheckSources: [], grants: [] };
   }
 }
