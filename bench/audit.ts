@@ -5,7 +5,8 @@
  * each: appends one event per transaction from one connection and from 8 at once (all
  * queue on the chain head), appends in batches of 100 and 1000, and finally
  * audit.verify() over every row written. Run: `npx tsx bench/audit.ts`
- * (BENCH_AUDIT_SECONDS sets each phase's length, default 10).
+ * (BENCH_AUDIT_SECONDS sets each phase's length, default 10; BENCH_AUDIT_POSTGRES the
+ * PostgreSQL major, one of the tests' majors, default the highest from Debian's packages).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import type { Client } from "pg";
 import { startPostgres, type PostgresServer } from "../test/support/postgres";
 
 const SECONDS = Number(process.env.BENCH_AUDIT_SECONDS ?? 10);
+const MAJOR = process.env.BENCH_AUDIT_POSTGRES ? Number(process.env.BENCH_AUDIT_POSTGRES) : undefined;
 const DATABASE = "ledger";
 
 /** A realistic event: an API call with a small JSON payload. */
@@ -44,7 +46,7 @@ const batch = (size: number) => (c: Client, n: number) =>
   c.query("SELECT count(*) FROM audit.append_batch($1)", [JSON.stringify(Array.from({ length: size }, (_, k) => event(n + k)))]).then(() => size);
 
 async function main(): Promise<void> {
-  const pg: PostgresServer = await startPostgres({ durable: true });
+  const pg: PostgresServer = await startPostgres({ durable: true, major: MAJOR });
   const clients: Client[] = [];
   try {
     const admin = await pg.connect("postgres");

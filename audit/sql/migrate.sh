@@ -12,9 +12,11 @@
 #
 # Needs only a POSIX shell and psql (it runs in the official postgres image). Connects as
 # psql does: the libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD or
-# PGPASSFILE, PGSSLMODE, ...); its arguments go to psql (e.g. a connection URI). The login
-# needs CREATEROLE and CREATE on the database, as the database owner that the managed
-# clouds' admin user creates has. The server's built-in sha256() hashes each file's bytes.
+# PGPASSFILE, PGSSLMODE, ...); its arguments go to psql (e.g. a connection URI). It runs
+# as the database owner: the login itself, or a NOLOGIN role the login is a member of,
+# chosen with PGOPTIONS='-c role=<role>'. That role needs CREATEROLE while the ledger's
+# group roles do not exist yet, or else membership in audit_owner (see V001). The
+# server's built-in sha256() hashes each file's bytes.
 set -eu
 
 dir=${MIGRATIONS_DIR:-$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)}

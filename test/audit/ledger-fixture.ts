@@ -22,7 +22,19 @@ export interface RunResult {
 
 /** Runs `<dir>/migrate.sh` against `database` as the migrator, with the psql of the test server. */
 export function migrate(pg: PostgresServer, database: string, dir = AUDIT_SQL_DIR): RunResult {
-  const r = spawnSync("sh", [join(dir, "migrate.sh")], { env: pg.env(database, MIGRATOR), encoding: "utf8" });
+  return runMigrate(pg.env(database, MIGRATOR), dir);
+}
+
+/**
+ * Runs the shipped migrate.sh as `login` acting as `role`, a NOLOGIN role it is a member
+ * of, selected at connection (PGOPTIONS='-c role=...'): how a cloud identity's Job migrates.
+ */
+export function migrateAs(pg: PostgresServer, database: string, login: string, role: string): RunResult {
+  return runMigrate({ ...pg.env(database, login), PGOPTIONS: `-c role=${role}` }, AUDIT_SQL_DIR);
+}
+
+function runMigrate(env: NodeJS.ProcessEnv, dir: string): RunResult {
+  const r = spawnSync("sh", [join(dir, "migrate.sh")], { env, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
