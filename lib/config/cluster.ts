@@ -57,8 +57,19 @@ const k8sName = (max: number) =>
     .string()
     .regex(new RegExp(`^[a-z]([a-z0-9-]{0,${max - 2}}[a-z0-9])?$`), `must be 1-${max} characters of a-z, 0-9 and "-", starting with a letter`);
 
+const CPU_EXAMPLE = 'a CPU quantity such as "40" or "500m"';
+// "0" passes Kubernetes' quantity syntax, but a quota of no CPU admits no pod at all.
 const cpuQuantity = z
-  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "40" or "500m"')])
+  .union(
+    [
+      z.number().positive(`must be ${CPU_EXAMPLE}, more than 0`),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?m?$/, `must be ${CPU_EXAMPLE}`)
+        .refine((q) => !/^\d+(\.\d+)?m?$/.test(q) || Number.parseFloat(q) > 0, "must be more than 0: a namespace with no CPU cannot run a pod"),
+    ],
+    { error: () => `expected ${CPU_EXAMPLE}` },
+  )
   .transform(String);
 const bytesQuantity = (example: string) =>
   z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, `must be a quantity such as "${example}" (Ki, Mi, Gi or Ti)`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { aligned, isNetworkAligned, parseIpv4Cidr } from "../core/cidr";
+import { aligned, isIpv4Address, isNetworkAligned, parseIpv4Cidr } from "../core/cidr";
 import { REGION_FORMAT } from "./regions";
 
 /** Field types shared by the spec's sections: each error says what is accepted. */
@@ -14,6 +14,37 @@ export const cidr = (what: string) =>
     if (!block) ctx.addIssue({ code: "custom", message: `${what} must be an IPv4 CIDR block such as 10.0.0.0/16` });
     else if (!isNetworkAligned(block))
       ctx.addIssue({ code: "custom", message: `${what} has host bits set; did you mean ${aligned(block)}?` });
+  });
+
+/** The first and last address of a CIDR (`192.0.2.0/28`) or range (`192.0.2.10-192.0.2.20`), as integers. */
+export function addressSpan(text: string): { first: number; last: number } | undefined {
+  const [from, to] = text.split("-");
+  if (to === undefined) {
+    const block = parseIpv4Cidr(from);
+    return block && { first: block.network, last: block.network + 2 ** (32 - block.prefix) - 1 };
+  }
+  const first = isIpv4Address(from) ? parseIpv4Cidr(`${from}/32`)?.network : undefined;
+  const last = isIpv4Address(to) ? parseIpv4Cidr(`${to}/32`)?.network : undefined;
+  return first === undefined || last === undefined ? undefined : { first, last };
+}
+
+const RANGE_FORM = /^\d+\.\d+\.\d+\.\d+(\/\d+|-\d+\.\d+\.\d+\.\d+)$/;
+
+/** A load balancer address pool entry (MetalLB's form): a CIDR, or a first-last range that runs forwards. */
+export const addressRange = z
+  .string()
+  .regex(RANGE_FORM, "must be a CIDR (192.0.2.0/28) or a range (192.0.2.10-192.0.2.20)")
+  .superRefine((value, ctx) => {
+    const add = (message: string) => ctx.addIssue({ code: "custom", message });
+    if (!RANGE_FORM.test(value)) return;
+    const span = addressSpan(value);
+    if (!span) return add("is not made of IPv4 addresses (each number 0-255, a prefix 0-32)");
+    const block = value.includes("-") ? undefined : parseIpv4Cidr(value);
+    if (block && !isNetworkAligned(block)) return add(`has host bits set; did you mean ${aligned(block)}?`);
+    if (span.first > span.last) {
+      const [from, to] = value.split("-");
+      add(`runs backwards: ${from} comes after ${to}; write ${to}-${from}`);
+    }
   });
 
 export const regionOf = (cloud: keyof typeof REGION_FORMAT) =>

@@ -137,6 +137,11 @@ export function knownZones(cloud: Cloud, region: string): string[] | undefined {
   }
 }
 
+/** The regions this version knows for a cloud. */
+export function knownRegions(cloud: Cloud): string[] {
+  return cloud === "aws" ? Object.keys(AWS_ZONES) : cloud === "gcp" ? Object.keys(GCP_ZONES) : [...AZURE_ZONAL, ...AZURE_NON_ZONAL];
+}
+
 /**
  * A zone's stable slot (0-5) in the address plan: its letter (or Azure number), so
  * `us-west-2c` always gets the third block whichever zones come before it.

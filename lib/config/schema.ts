@@ -4,7 +4,7 @@ import { Cluster, Platform, Vpn } from "./cluster";
 import { Data } from "./data";
 import { Observability } from "./observability";
 import { SecureNodes } from "./secure-nodes";
-import { accepted, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
+import { accepted, addressRange, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
 
 /**
@@ -81,7 +81,7 @@ export const Target = z.discriminatedUnion(
           .default("nodeport")
           .describe("How Services of type LoadBalancer get an address: provided (the cluster has an implementation, e.g. NSX or an OpenShift cloud), metallb (installed here, with loadBalancerAddresses), nodeport (the gateway listens on node ports). Default: nodeport"),
         loadBalancerAddresses: z
-          .array(z.string().regex(/^\d+\.\d+\.\d+\.\d+(\/\d+|-\d+\.\d+\.\d+\.\d+)$/, "must be a CIDR (192.0.2.0/28) or a range (192.0.2.10-192.0.2.20)"))
+          .array(addressRange)
           .min(1, "list at least one range")
           .optional()
           .describe("With loadBalancer metallb: the addresses MetalLB hands out (L2 mode)."),
@@ -163,7 +163,9 @@ export const Peer = z
 export const Network = z
   .object({
     cidr: cidr("network.cidr").default("10.0.0.0/16").describe("The VPC/VNet range (and on-prem, the cluster's node network, for allowlists). Default: 10.0.0.0/16"),
-    zones: z.union([z.number().int().min(1).max(6), z.array(z.string()).min(1).max(6)]).optional().describe("A zone count, or the zone names. Default: up to 3 zones of the region"),
+    zones: z
+      .union([z.number().int().min(1).max(6), z.array(z.string()).min(1).max(6)], { error: () => "expected a zone count 1-6 or a list of zone names" })
+      .optional().describe("A zone count, or the zone names. Default: up to 3 zones of the region"),
     natGateways: oneOf(["single", "one-per-zone"]).optional().describe("AWS only. Default: from the tier: \"single\" for small, else \"one-per-zone\""),
     endpoints: z.array(oneOf(AWS_ENDPOINTS)).optional().describe("AWS only: private endpoints for these services. Default: what a private EKS cluster needs"),
     flowLogRetentionDays: z
@@ -183,9 +185,13 @@ export const Dns = z
     domain: hostname.optional().describe("The product's public domain (UI/API). A public zone is created for it. Default: no public zone"),
     privateZone: hostname.optional().describe("Private zone attached to the network. Default: `internal.<domain>`, or `<name>.internal`"),
     certificates: oneOf(["acm", "cert-manager"]).optional().describe("Who issues TLS certificates. Default: \"acm\" on aws when a domain is set, else \"cert-manager\""),
+    dnssec: z
+      .boolean()
+      .default(false)
+      .describe("aws with a domain: sign the public zone with DNSSEC; then add the DS record (output `dns_public_zone_ds_record`) at the parent zone. Default: false"),
   })
   .strict()
-  .default({});
+  .default({ dnssec: false });
 
 export const SpecSchema = z
   .object({

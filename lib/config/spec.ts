@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
-import type { z } from "zod";
 import { DEFAULT_KUBERNETES_VERSION } from "./cluster";
+import { readSpecFile, SpecFileError, type SpecDocument } from "./load";
+import { describeIssues, MAX_PROBLEMS } from "./messages";
 import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } from "./schema";
 import { BUCKET_RETENTION_MARGIN_DAYS, observabilityBuckets, observabilityEnabled } from "./observability";
 import { knownZones } from "./regions";
@@ -56,6 +55,7 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
     readonly domain?: string;
     readonly privateZone: string;
     readonly certificates: "acm" | "cert-manager";
+    readonly dnssec: boolean;
   };
   readonly cluster: {
     readonly version: string;
@@ -78,14 +78,24 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
 export type Target = DeploymentSpec["target"];
 export type TargetCloud = Target["cloud"];
 
-/** A spec that failed validation: one message listing every problem. */
+/** A spec that failed validation: one message listing every problem (the first MAX_PROBLEMS of them). */
 export class SpecError extends Error {
+  /** How many problems the spec has; `problems` lists at most MAX_PROBLEMS of them. */
+  readonly total: number;
+
   constructor(
     readonly problems: string[],
     source = "the deployment spec",
+    total = problems.length,
   ) {
-    super(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const listed = problems.slice(0, MAX_PROBLEMS);
+    const more = total - listed.length;
+    super(
+      `${source} has ${total} problem${total === 1 ? "" : "s"}:\n${listed.map((p) => `  - ${p}`).join("\n")}` +
+        (more > 0 ? `\n  - and ${more} more; fix these first, the rest often go with them` : ""),
+    );
     this.name = "SpecError";
+    this.total = total;
   }
 }
 
@@ -96,26 +106,32 @@ export class SpecError extends Error {
  * `const spec: SpecInput = { name: "acme", target: { cloud: "aws", region: "eu-west-1" } };`
  */
 export function parseSpec(input: unknown, source?: string): DeploymentSpec {
-  const result = SpecSchema.safeParse(input);
-  if (!result.success) throw new SpecError(result.error.issues.map((i) => describe(i, input)), source);
-  return resolve(result.data);
+  return validate({ data: input }, source);
 }
 
-/** Reads a YAML or JSON spec file (JSON is YAML), then validates it. Throws SpecError. */
+/**
+ * Reads a YAML or JSON spec file (JSON is YAML), then validates it. Throws SpecError, in
+ * words, for a missing or unreadable file, one too large, not UTF-8, empty, with a
+ * duplicate or merge key, or with fields that are wrong.
+ */
 export function loadSpec(path: string): DeploymentSpec {
-  let text: string;
+  let doc: SpecDocument;
   try {
-    text = readFileSync(path, "utf8");
+    doc = readSpecFile(path);
   } catch (e) {
-    throw new SpecError([`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`], path);
+    if (e instanceof SpecFileError) throw new SpecError(e.problems, path);
+    throw e;
   }
-  let data: unknown;
-  try {
-    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (e) {
-    throw new SpecError([`not valid YAML or JSON: ${(e as Error).message.split("\n")[0].replace(/:$/, "")}`], path);
+  return validate(doc, path);
+}
+
+function validate(doc: Pick<SpecDocument, "data"> & Partial<SpecDocument>, source?: string): DeploymentSpec {
+  const result = SpecSchema.safeParse(doc.data);
+  if (!result.success) {
+    const { problems, total } = describeIssues(SpecSchema, result.error.issues, doc.data, { sourceOf: doc.sourceOf });
+    throw new SpecError(problems, source, total);
   }
-  return parseSpec(data, path);
+  return resolve(result.data);
 }
 
 function resolve(spec: ParsedSpec): DeploymentSpec {
@@ -140,6 +156,7 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
       domain: dns.domain,
       privateZone: dns.privateZone ?? (dns.domain ? `internal.${dns.domain}` : `${spec.name}.internal`),
       certificates: dns.certificates ?? (target.cloud === "aws" && dns.domain ? "acm" : "cert-manager"),
+      dnssec: dns.dnssec,
     },
     cluster: {
       version: cluster.version ?? DEFAULT_KUBERNETES_VERSION,
@@ -213,47 +230,6 @@ function bucketRetention(observability: ParsedSpec["observability"] | undefined)
 export function nodePools(spec: DeploymentSpec): NonNullable<DeploymentSpec["cluster"]["nodePools"]> {
   if (!spec.cluster.nodePools) throw new Error(`${spec.target.cloud} has no node pools`);
   return spec.cluster.nodePools;
-}
-
-/** One line per problem: where, what is wrong and what is accepted, and the value given. */
-function describe(issue: z.core.$ZodIssue, input: unknown): string {
-  const path = formatPath(issue.path) || "(top level)";
-  const got = valueAt(input, issue.path);
-  const shown = got === undefined ? "missing" : `got ${JSON.stringify(got)}`;
-  switch (issue.code) {
-    case "unrecognized_keys": {
-      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
-      return `${path}: unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}; check the spelling, or see schema/byoc.schema.json for the fields this version accepts`;
-    }
-    case "invalid_key":
-      return `${path}: the key ${issue.issues.map((i) => i.message).join("; ")}`;
-    case "invalid_type":
-      return got === undefined
-        ? `${path}: required, missing`
-        : `${path}: expected ${issue.expected === "int" ? "a whole number" : `a${/^[aeiou]/.test(issue.expected) ? "n" : ""} ${issue.expected}`} (${shown})`;
-    case "too_small":
-    case "too_big": {
-      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-      const what = issue.origin === "array" ? "entries" : issue.origin === "string" ? "characters" : "";
-      const word = issue.code === "too_small" ? "at least" : "at most";
-      return `${path}: ${word} ${String(bound)}${what ? ` ${what}` : ""} (${shown})`;
-    }
-    default:
-      return `${path}: ${issue.message} (${shown})`;
-  }
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), "");
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let v: unknown = input;
-  for (const p of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
 }
 
 export type { SpecInput };

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { parseIpv4Cidr } from "../core/cidr";
+import { isNetworkAligned, parseIpv4Cidr } from "../core/cidr";
+import { addressSpan } from "./fields";
 import { RESERVED_NAMESPACES } from "./cluster";
 import { awsVcpus, TIERS, type Tier } from "./tiers";
 
@@ -137,6 +138,20 @@ function validateOnprem(spec: Loose, issue: Issue) {
   }
   if (target.loadBalancer !== "metallb" && target.loadBalancerAddresses !== undefined) {
     issue(["target", "loadBalancerAddresses"], "only used with loadBalancer metallb");
+  }
+  // MetalLB refuses a pool whose ranges overlap; sorted, each range need only meet its predecessor.
+  const spans = (Array.isArray(target.loadBalancerAddresses) ? target.loadBalancerAddresses : [])
+    .map((text, i) => ({ text, i, span: typeof text === "string" ? addressSpan(text) : undefined }))
+    // Entries with their own problem (backwards, host bits set) are left to that message.
+    .filter((r) => r.span && r.span.first <= r.span.last && (r.text.includes("-") || isNetworkAligned(parseIpv4Cidr(r.text)!)))
+    .sort((a, b) => a.span!.first - b.span!.first);
+  let reach: (typeof spans)[number] | undefined; // the range reaching furthest so far
+  for (const r of spans) {
+    if (reach && reach.span!.last >= r.span!.first) {
+      const [a, b] = reach.i < r.i ? [reach, r] : [r, reach];
+      issue(["target", "loadBalancerAddresses", b.i], `overlaps target.loadBalancerAddresses[${a.i}] ${a.text}; MetalLB refuses overlapping ranges`);
+    }
+    if (!reach || r.span!.last > reach.span!.last) reach = r;
   }
 }
 

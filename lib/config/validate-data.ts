@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { azurePair } from "./azure-pairs";
-import { REGION_FORMAT, type Cloud } from "./regions";
+import { nearest } from "./messages";
+import { knownRegions, REGION_FORMAT, type Cloud } from "./regions";
 import { TIERS, type Tier } from "./tiers";
 
 type Path = (string | number)[];
@@ -118,6 +119,11 @@ function validateDisasterRecovery(cloud: string | undefined, primary: string | u
     return;
   }
   const { pattern, example } = REGION_FORMAT[cloud as Cloud];
+  const known = knownRegions(cloud as Cloud);
   if (!pattern.test(region)) issue(at, `not a valid ${cloud} region name; expected the form "${example}"`);
-  else if (region === primary) issue(at, "must differ from target.region: a copy in the same region does not survive the region");
+  // Unlike the target region (whose zones the spec may list), nothing here names what a new region offers.
+  else if (!known.includes(region)) {
+    const near = nearest(region, known);
+    issue(at, `is not a region this version knows for ${cloud}${near ? `; did you mean "${near}"?` : "; check the name"}`);
+  } else if (region === primary) issue(at, "must differ from target.region: a copy in the same region does not survive the region");
 }

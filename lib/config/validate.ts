@@ -5,6 +5,7 @@ import { validateCluster } from "./validate-cluster";
 import { validateData } from "./validate-data";
 import { validateObservability } from "./observability";
 import { validateSecureNodes } from "./secure-nodes";
+import { validateTags } from "./validate-tags";
 
 /** Our side's BGP ASN on each cloud's VPN gateway; a peer must use another. */
 export const CLOUD_BGP_ASN = { aws: 64512, gcp: 64514 } as const;
@@ -33,7 +34,7 @@ interface Loose {
     endpoints?: string[];
     peers?: { name?: string; cidrs?: string[]; psk?: { secretRef?: string }; bgpAsn?: number; tunnelInsideCidrs?: string[] }[];
   };
-  dns?: { domain?: string; privateZone?: string; certificates?: string };
+  dns?: { domain?: string; privateZone?: string; certificates?: string; dnssec?: unknown };
   observability?: unknown;
 }
 
@@ -43,6 +44,7 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
   validateData(spec, (i) => ctx.addIssue(i));
   validateObservability(spec, (i) => ctx.addIssue(i));
   validateSecureNodes(spec, (i) => ctx.addIssue(i));
+  validateTags(spec, (i) => ctx.addIssue(i));
   const issue = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message });
   const cloud = spec.target?.cloud;
   const net = spec.network ?? {};
@@ -85,6 +87,11 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
   if (dns.certificates === "acm" && cloud !== "aws") issue(["dns", "certificates"], `"acm" is available on aws only; use "cert-manager" on ${cloud}`);
   if (dns.certificates === "acm" && !dns.domain) issue(["dns", "certificates"], '"acm" needs dns.domain to issue a certificate for');
   if (dns.domain && dns.privateZone === dns.domain) issue(["dns", "privateZone"], "must differ from dns.domain (a split-horizon zone hides public records); e.g. internal." + dns.domain);
+  if (dns.dnssec === true && cloud !== "aws") {
+    issue(["dns", "dnssec"], cloud === "gcp" ? "applies to aws only; gcp always signs the public zone with DNSSEC" : `applies to aws only; the kit does not sign ${cloud} zones`);
+  } else if (dns.dnssec === true && !dns.domain) {
+    issue(["dns", "dnssec"], "needs dns.domain: DNSSEC signs the public zone");
+  }
 }
 
 function validateZones(cloud: Cloud, region: string | undefined, zones: number | string[] | undefined, issue: (p: Path, m: string) => void) {

@@ -34,17 +34,17 @@ describe("a bad spec is rejected with the path, the value and what is accepted",
     ["overlapping peer ranges", with_({ network: { peers: [peer, { ...peer, name: "branch", gatewayIp: "198.51.100.11", cidrs: ["192.168.8.0/24"] }] } }), 'network.peers[1].cidrs[0]: overlaps network.peers[0].cidrs[0] 192.168.0.0/20; peer ranges must not overlap (got "192.168.8.0/24")'],
     ["duplicate peer names", with_({ network: { peers: [peer, { ...peer, cidrs: ["172.20.0.0/16"] }] } }), 'network.peers[1].name: another peer has this name; peer names must be unique (got "hq")'],
     ["a private peer gateway", with_({ network: { peers: [{ ...peer, gatewayIp: "192.168.1.1" }] } }), "network.peers[0].gatewayIp: must be the public IPv4 address of the peer's VPN device (got \"192.168.1.1\")"],
-    ["a literal pre-shared key", with_({ network: { peers: [{ ...peer, psk: "hunter2hunter2" }] } }), 'network.peers[0].psk: expected an object (got "hunter2hunter2")'],
+    ["a literal pre-shared key", with_({ network: { peers: [{ ...peer, psk: "hunter2hunter2" }] } }), "network.peers[0].psk: takes a reference to a secret, never the secret itself: write { secretRef: <the secret's name in the cloud's secret manager> } (value not shown)"],
     ["GCP peer without BGP", { name: "acme", target: { cloud: "gcp", region: "europe-west4" }, network: { peers: [peer] } }, "network.peers[0].bgpAsn: required on gcp: HA VPN exchanges routes over BGP only (missing)"],
     ["tunnel range outside link-local", with_({ network: { peers: [{ ...peer, bgpAsn: 65010, tunnelInsideCidrs: ["10.1.0.0/30", "169.254.10.4/30"] }] } }), 'network.peers[0].tunnelInsideCidrs[0]: must be a /30 inside 169.254.0.0/16 (got "10.1.0.0/30")'],
     ["peer ASN equal to the gateway's", with_({ network: { peers: [{ ...peer, bgpAsn: 64512 }] } }), "network.peers[0].bgpAsn: 64512 is the aws gateway's own ASN; pick another (got 64512)"],
-    ["Azure peer without a Key Vault", { name: "acme", target: { cloud: "azure", region: "westeurope" }, network: { peers: [peer] } }, 'network.peers[0].psk: on azure, target.keyVaultId must name the Key Vault that holds this secret (got {"secretRef":"vpn/hq"})'],
-    ["an Azure secret name with a slash", { name: "acme", target: { cloud: "azure", region: "westeurope", keyVaultId: "/subscriptions/x/resourceGroups/g/providers/Microsoft.KeyVault/vaults/acme-kv" }, network: { peers: [peer] } }, 'network.peers[0].psk.secretRef: Key Vault secret names are 1-127 letters, digits and - (got "vpn/hq")'],
+    ["Azure peer without a Key Vault", { name: "acme", target: { cloud: "azure", region: "westeurope" }, network: { peers: [peer] } }, "network.peers[0].psk: on azure, target.keyVaultId must name the Key Vault that holds this secret (value not shown)"],
+    ["an Azure secret name with a slash", { name: "acme", target: { cloud: "azure", region: "westeurope", keyVaultId: "/subscriptions/x/resourceGroups/g/providers/Microsoft.KeyVault/vaults/acme-kv" }, network: { peers: [peer] } }, "network.peers[0].psk.secretRef: Key Vault secret names are 1-127 letters, digits and - (value not shown)"],
     ["ACM outside AWS", { name: "acme", target: { cloud: "gcp", region: "europe-west4" }, dns: { domain: "acme.example.com", certificates: "acm" } }, 'dns.certificates: "acm" is available on aws only; use "cert-manager" on gcp (got "acm")'],
     ["ACM without a domain", with_({ dns: { certificates: "acm" } }), 'dns.certificates: "acm" needs dns.domain to issue a certificate for (got "acm")'],
     ["a domain that is not a DNS name", with_({ dns: { domain: "https://acme.com" } }), 'dns.domain: must be a lower-case DNS name such as app.example.com (got "https://acme.com")'],
     ["a reserved tag", with_({ tags: { environment: "prod" } }), 'tags.environment: the key is set by cdktf-byoc itself (deployment, component, environment, managed-by); use the top-level field instead'],
-    ["an unknown field (typo)", with_({ netwrok: {} }), '(top level): unknown field "netwrok"; check the spelling, or see schema/byoc.schema.json for the fields this version accepts'],
+    ["an unknown field (typo)", with_({ netwrok: {} }), 'netwrok: unknown field; did you mean "network"?'],
     ["network fields on-prem", { name: "acme", target: { cloud: "onprem" }, network: { zones: 3 } }, "network.zones: applies to cloud targets only; on-prem has no cloud network (got 3)"],
     ["an unknown state backend", with_({ state: { backend: "consul" } }), 'state.backend: expected one of "local", "s3", "azurerm", "gcs" (got "consul")'],
     ["an S3 backend without a bucket", with_({ state: { backend: "s3" } }), "state.bucket: required, missing"],
@@ -71,3 +71,43 @@ describe("a bad spec is rejected with the path, the value and what is accepted",
     );
   });
 });
+
+describe("values the clouds would refuse at apply time are refused here", () => {
+  const onprem = (loadBalancerAddresses: string[]) => ({ name: "acme", target: { cloud: "onprem", loadBalancer: "metallb", loadBalancerAddresses } });
+  const azure = (tags: Record<string, string>) => ({ name: "acme", target: { cloud: "azure", region: "westeurope" }, tags });
+  const gcp = (tags: Record<string, string>) => ({ name: "acme", target: { cloud: "gcp", region: "us-central1" }, tags });
+  const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
+  const tenant = (cpu: unknown) => with_({ platform: { tenants: [{ name: "app", cpu, memory: "8Gi" }] } });
+
+  test.each<[string, unknown, string]>([
+    ["a reversed address range", onprem(["192.0.2.20-192.0.2.10"]), 'target.loadBalancerAddresses[0]: runs backwards: 192.0.2.20 comes after 192.0.2.10; write 192.0.2.10-192.0.2.20 (got "192.0.2.20-192.0.2.10")'],
+    ["a range of non-addresses", onprem(["999.0.0.0/24"]), 'target.loadBalancerAddresses[0]: is not made of IPv4 addresses (each number 0-255, a prefix 0-32) (got "999.0.0.0/24")'],
+    ["a range that is not a range", onprem(["192.0.2.0"]), 'target.loadBalancerAddresses[0]: must be a CIDR (192.0.2.0/28) or a range (192.0.2.10-192.0.2.20) (got "192.0.2.0")'],
+    ["a range with host bits", onprem(["192.0.2.1/28"]), 'target.loadBalancerAddresses[0]: has host bits set; did you mean 192.0.2.0/28? (got "192.0.2.1/28")'],
+    ["overlapping ranges", onprem(["192.0.3.0/24", "192.0.2.0/28", "192.0.3.5-192.0.3.9"]), 'target.loadBalancerAddresses[2]: overlaps target.loadBalancerAddresses[0] 192.0.3.0/24; MetalLB refuses overlapping ranges (got "192.0.3.5-192.0.3.9")'],
+    ["a disaster-recovery region misspelled", with_({ data: { disasterRecovery: { region: "us-est-1" } } }), 'data.disasterRecovery.region: is not a region this version knows for aws; did you mean "us-east-1"? (got "us-est-1")'],
+    ["a disaster-recovery region that does not exist", { name: "acme", target: { cloud: "gcp", region: "us-central1" }, data: { disasterRecovery: { region: "mars-north1" } } }, 'data.disasterRecovery.region: is not a region this version knows for gcp; check the name (got "mars-north1")'],
+    ["a tenant with no CPU", tenant("0"), 'platform.tenants[0].cpu: must be more than 0: a namespace with no CPU cannot run a pod (got "0")'],
+    ["a tenant with 0m CPU", tenant("0m"), 'platform.tenants[0].cpu: must be more than 0: a namespace with no CPU cannot run a pod (got "0m")'],
+    ["a tenant with CPU 0 as a number", tenant(0), 'platform.tenants[0].cpu: must be a CPU quantity such as "40" or "500m", more than 0 (got 0)'],
+    ["an Azure tag name with a slash", azure({ "cost/center": "x" }), 'tags.cost/center: azure refuses tag names with < > % & \\ ? or /; use another separator such as "-" or "." (got "x")'],
+    ["an Azure tag name with Azure's prefix", azure({ microsoftTeam: "x" }), 'tags.microsoftTeam: azure reserves tag names starting with "microsoft", "azure" or "windows" (got "x")'],
+    ["Azure tag names equal but for case", azure({ Team: "a", team: "b" }), 'tags.team: is the same tag as "Team" on azure, which compares tag names without case; keep one (got "b")'],
+    ["an Azure tag the kit sets, in capitals", azure({ Environment: "prod" }), 'tags.Environment: becomes "environment" on azure, which cdktf-byoc sets itself; use the top-level field instead, or another name (got "prod")'],
+    ["GCP labels equal after lower-casing", gcp({ Team: "a", team: "b" }), 'tags.team: becomes the label "team" on gcp, like the tag "Team"; rename one (got "b")'],
+    ["GCP labels equal after replacing characters", gcp({ "Cost Center": "a", cost_center: "b" }), 'tags.cost_center: becomes the label "cost_center" on gcp, like the tag "Cost Center"; rename one (got "b")'],
+    ["a GCP label the kit sets", gcp({ "Managed-By": "me" }), 'tags.Managed-By: becomes "managed-by" on gcp, which cdktf-byoc sets itself; use the top-level field instead, or another name (got "me")'],
+  ])("%s", (_, input, message) => {
+    expect(problems(input)).toContain(message);
+  });
+
+  test.each<[string, (n: number) => unknown, number]>([
+    ["aws", (n) => with_({ tags: many(n) }), 40],
+    ["azure", (n) => azure(many(n)), 46],
+    ["gcp", (n) => gcp(many(n)), 60],
+  ])("%s: tags up to the cloud's limit less the kit's own", (cloud, spec, most) => {
+    expect(() => parseSpec(spec(most))).not.toThrow();
+    expect(problems(spec(most + 1))).toEqual([expect.stringMatching(new RegExp(`^tags: ${most + 1} (tags|labels) are too many on ${cloud}: a resource takes (50|64), and the kit adds up to \\d+ of its own; keep at most ${most} \\(got `))]);
+  });
+});
+

@@ -53,8 +53,8 @@ describe("a bad observability section is rejected with the path, the value and w
     [{ observability: { traces: { backend: "zipkin" } } }, 'observability.traces.backend: expected one of "tempo", "jaeger", "none" (got "zipkin")'],
     [{ observability: { metrics: { retentionDays: 0 } } }, "observability.metrics.retentionDays: at least 1 (got 0)"],
     [{ observability: { logs: { mode: "simple-scalable" } } }, 'observability.logs.mode: expected one of "monolithic", "distributed" (got "simple-scalable")'],
-    [{ observability: { alerts: { pagerduty: "abc123" } } }, 'observability.alerts.pagerduty: expected an object (got "abc123")'],
-    [{ observability: { alerts: { slack: { url: "https://hooks.slack.com/x" } } } }, 'observability.alerts.slack: unknown field "url"; check the spelling, or see schema/byoc.schema.json for the fields this version accepts'],
+    [{ observability: { alerts: { pagerduty: "abc123" } } }, "observability.alerts.pagerduty: takes a reference to a secret, never the secret itself: write { secretRef: <the secret's name in the cloud's secret manager> } (value not shown)"],
+    [{ observability: { alerts: { slack: { url: "https://hooks.slack.com/x" } } } }, "observability.alerts.slack.url: unknown field; the secret itself belongs in the cloud's secret manager, and here only { secretRef: <the secret's name in the cloud's secret manager> } (accepted: \"secretRef\", \"channel\")"],
     [{ observability: { alerts: { email: { to: ["not-an-address"] } } } }, 'observability.alerts.email.to[0]: must be an e-mail address such as ops@example.com (got "not-an-address")'],
     [{ observability: { alerts: { email: { to: [] } } } }, "observability.alerts.email.to: at least 1 entries (got [])"],
     [{ observability: { metrics: { retentionDays: 30, longTermDays: 10 } } }, "observability.metrics.longTermDays: must be 0 or at least metrics.retentionDays (30): the bucket keeps what Prometheus has already dropped (got 10)"],
@@ -73,13 +73,13 @@ describe("a bad observability section is rejected with the path, the value and w
   test("on azure, a receiver the cloud's action group reads needs the spec's vault", () => {
     const azure = { name: "acme", target: { cloud: "azure", region: "westeurope" } };
     expect(problems({ ...azure, observability: { alerts: { webhook: { secretRef: "hook" } } } })).toContain(
-      "observability.alerts.webhook: on azure needs target.keyVaultId: the vault holding the receiver's secret, read at plan time by Azure Monitor's action group (got {\"secretRef\":\"hook\"})",
+      "observability.alerts.webhook: on azure needs target.keyVaultId: the vault holding the receiver's secret, read at plan time by Azure Monitor's action group (value not shown)",
     );
   });
 
   test("on-prem, a receiver's secret needs the Vault store", () => {
     expect(problems({ ...onprem, observability: { alerts: { slack: { secretRef: "alerts/slack" } } } })).toContain(
-      'observability.alerts.slack: needs platform.secretStore on onprem: External Secrets has no store to read it from (got {"secretRef":"alerts/slack"})',
+      'observability.alerts.slack: needs platform.secretStore on onprem: External Secrets has no store to read it from (value not shown)',
     );
   });
 

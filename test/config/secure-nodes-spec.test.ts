@@ -70,7 +70,7 @@ describe("a bad secureNodes section is rejected with the path, the value and wha
     [{ ...production, image: minimal.image }, 'secureNodes.image: production needs a digest (…@sha256:<64 hex>): a tag can be moved to other code after review (got "registry.example.com/b4ae/node:2.1.3")'],
     [{ ...production, trustedPeers: ["0.0.0.0/0"] }, 'secureNodes.trustedPeers[0]: production admits trusted peers only, not every address (got "0.0.0.0/0")'],
     [{ ...production, auditSink: undefined }, "secureNodes.auditSink: production needs an audit sink: { syslog: <host:port>, cidrs: [...] }, where the nodes' security events go (missing)"],
-    [{ ...minimal, auditSink: { syslog: "10.9.0.5:514", tls: false } }, 'secureNodes.auditSink: unknown field "tls"; check the spelling, or see schema/byoc.schema.json for the fields this version accepts'],
+    [{ ...minimal, auditSink: { syslog: "10.9.0.5:514", tls: false } }, 'secureNodes.auditSink.tls: unknown field; secureNodes.auditSink accepts "syslog", "ca", "cidrs"'],
     [{ ...minimal, auditSink: { syslog: "siem.example.com:6514" } }, "secureNodes.auditSink.cidrs: required when auditSink.syslog names a host (siem.example.com): the addresses it resolves to, for the nodes' egress NetworkPolicy (missing)"],
     [{ ...minimal, hsm: { enabled: true } }, "secureNodes.hsm.modulePath: required when hsm.enabled: the PKCS#11 library's path inside the image (missing)"],
   ])("%j", (secureNodes, message) => {
@@ -93,8 +93,8 @@ describe("a bad secureNodes section is rejected with the path, the value and wha
 
   test("on-prem, every secret reference needs the Vault store", () => {
     expect(bad({ ...minimal, auditSink: { syslog: "10.9.0.5:6514", ca: { secretRef: "siem/ca" } } }, { name: "lab", target: { cloud: "onprem" } })).toEqual([
-      "secureNodes.keys: needs platform.secretStore on onprem: External Secrets has no store to read it from (got {\"secretRef\":\"b4ae/node-keys\"})",
-      "secureNodes.auditSink.ca: needs platform.secretStore on onprem: External Secrets has no store to read it from (got {\"secretRef\":\"siem/ca\"})",
+      "secureNodes.keys: needs platform.secretStore on onprem: External Secrets has no store to read it from (value not shown)",
+      "secureNodes.auditSink.ca: needs platform.secretStore on onprem: External Secrets has no store to read it from (value not shown)",
     ]);
   });
 

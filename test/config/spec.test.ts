@@ -23,7 +23,7 @@ describe("parseSpec defaults", () => {
     expect(spec.network.zones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
     expect(spec.network.natGateways).toBe("single");
     expect(spec.network.endpoints).toContain("eks-auth");
-    expect(spec.dns).toEqual({ domain: undefined, privateZone: "acme.internal", certificates: "cert-manager" });
+    expect(spec.dns).toEqual({ domain: undefined, privateZone: "acme.internal", certificates: "cert-manager", dnssec: false });
   });
 
   test("the tier drives NAT gateways unless the spec sets them", () => {
@@ -54,7 +54,7 @@ describe("parseSpec defaults", () => {
 
   test("with a domain on AWS: ACM certificates and internal.<domain> as the private zone", () => {
     const spec = parseSpec({ name: "acme", target: { cloud: "aws", region: "eu-west-1" }, dns: { domain: "acme.example.com" } });
-    expect(spec.dns).toEqual({ domain: "acme.example.com", privateZone: "internal.acme.example.com", certificates: "acm" });
+    expect(spec.dns).toEqual({ domain: "acme.example.com", privateZone: "internal.acme.example.com", certificates: "acm", dnssec: false });
   });
 });
 
@@ -76,11 +76,11 @@ describe("loadSpec", () => {
   });
 
   test("a duplicated key is a mistake, not a silent override", () => {
-    expect(() => loadSpec(file("dup.yaml", "name: acme\nname: other\ntarget: { cloud: onprem }\n"))).toThrow(/Map keys must be unique/);
+    expect(() => loadSpec(file("dup.yaml", "name: acme\nname: other\ntarget: { cloud: onprem }\n"))).toThrow(/dup\.yaml has 1 problem:\n {2}- name: set twice, on lines 1 and 2; keep one$/);
   });
 
   test("a missing file says so", () => {
-    expect(() => loadSpec(join(tmp, "nope.yaml"))).toThrow(/nope\.yaml has 1 problem:\n {2}- cannot read the file: ENOENT/);
+    expect(() => loadSpec(join(tmp, "nope.yaml"))).toThrow(/nope\.yaml has 1 problem:\n {2}- there is no file at this path; check the name, or set BYOC_CONFIG to your spec's path$/);
   });
 
   test("problems name the file", () => {
