@@ -1,3 +1,4 @@
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { EksCluster, EksClusterProps } from "../lib/cluster/eks";
 import type { KarpenterProps } from "../lib/cluster/karpenter";
 import { nodePools, type DeploymentSpec } from "../lib/config/spec";
@@ -44,9 +45,22 @@ export function awsNetworkProps(spec: AwsSpec, keys: AwsKeys): AwsNetworkProps {
   };
 }
 
-export function awsDnsProps(spec: AwsSpec, network: AwsNetwork): AwsDnsProps {
+/** `usEast1Provider` undefined: the stack's own provider is in us-east-1 (or there is no public zone). */
+export function awsDnsProps(spec: AwsSpec, network: AwsNetwork, keys: AwsKeys, usEast1Provider: AwsProvider | undefined): AwsDnsProps {
   const { dns } = spec;
-  return { vpcId: network.vpcId, privateZone: dns.privateZone, domain: dns.domain, acmCertificate: dns.certificates === "acm" };
+  return {
+    vpcId: network.vpcId,
+    privateZone: dns.privateZone,
+    domain: dns.domain,
+    acmCertificate: dns.certificates === "acm",
+    usEast1Provider,
+    // Query logs are kept like the flow logs; their keys are protected like the kit's others.
+    queryLogRetentionDays: spec.network.flowLogRetentionDays,
+    dnssec: dns.dnssec,
+    protection: spec.data.protection,
+    accountId: keys.accountId,
+    partition: keys.partition,
+  };
 }
 
 /** Undefined without peers: no VPN. */

@@ -7,7 +7,7 @@ import type { DeploymentSpec } from "../lib/config/spec";
 import type { ByocStack } from "../lib/core/stack";
 import { AwsDataLayer } from "../lib/data/aws";
 import { AwsKeys, type DisasterRecoveryRegion } from "../lib/data/keys/aws";
-import { AwsDns } from "../lib/dns/aws";
+import { AwsDns, ROUTE53_LOGS_REGION } from "../lib/dns/aws";
 import { AwsNetwork } from "../lib/network/aws";
 import { AwsCloudAlarms } from "../lib/observability/cloud/aws";
 import { Observability } from "../lib/observability/observability";
@@ -15,7 +15,7 @@ import { Platform } from "../lib/platform/platform";
 import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { AwsPlatformTarget } from "../lib/platform/targets/aws";
 import { AwsSiteToSiteVpn } from "../lib/vpn/aws";
-import { awsCloudAlarmsProps, awsDnsProps, awsKeysProps, awsNetworkProps, awsTargetProps, awsVpnProps, eksClusterProps, isAwsSpec, karpenterProps } from "./aws-props";
+import { awsCloudAlarmsProps, awsDnsProps, awsKeysProps, awsNetworkProps, awsTargetProps, awsVpnProps, eksClusterProps, isAwsSpec, karpenterProps, type AwsSpec } from "./aws-props";
 import { awsDataProps } from "./aws-data-props";
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
@@ -38,7 +38,7 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const disasterRecovery = drRegion(infra, spec, allowedAccountIds);
   const keys = new AwsKeys(infra, "Keys", awsKeysProps(spec, disasterRecovery));
   const network = new AwsNetwork(infra, "Network", awsNetworkProps(spec, keys));
-  const dns = new AwsDns(infra, "Dns", awsDnsProps(spec, network));
+  const dns = new AwsDns(infra, "Dns", awsDnsProps(spec, network, keys, usEast1(infra, spec, allowedAccountIds)));
   const vpnProps = awsVpnProps(spec, network, keys);
   const vpn = vpnProps && new AwsSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const cluster = new EksCluster(infra, "Cluster", eksClusterProps(spec, network, keys));
@@ -56,6 +56,15 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const nodes = secureNodesProps(spec, target);
   if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [infra, platform];
+}
+
+/**
+ * A provider for us-east-1, where Route 53 writes query logs and DNSSEC keys live: only
+ * with a public zone, in a stack of another region.
+ */
+function usEast1(infra: ByocStack, spec: AwsSpec, allowedAccountIds?: string[]): AwsProvider | undefined {
+  if (!spec.dns.domain || spec.target.region === ROUTE53_LOGS_REGION) return undefined;
+  return new AwsProvider(infra, "aws-us-east-1", { alias: "us_east_1", region: ROUTE53_LOGS_REGION, allowedAccountIds });
 }
 
 /** A second provider for the disaster-recovery region, only when the spec copies backups there. */

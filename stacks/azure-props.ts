@@ -83,6 +83,8 @@ export function aksClusterProps(spec: AzureSpec, network: AzureNetwork, keys: Az
     network,
     kmsKey: keys.etcd,
     kmsKeyVaultId: keys.keyVaultId,
+    // The one wrap/unwrap key of the deployment: Azure has no separate volumes key.
+    disksKey: keys.data,
     version: spec.cluster.version,
     allowedCidrs: allowedCidrs(spec),
     admins: spec.cluster.admins,

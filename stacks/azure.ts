@@ -47,6 +47,8 @@ export function azureStacks(scope: Construct, spec: DeploymentSpec): ByocStack[]
   const vpnProps = azureVpnProps(spec, network);
   const vpn = vpnProps && new AzureSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const keys = new AzureKeys(infra, "Keys", azureKeysProps(spec, network));
+  // The vault exists only after the network (it is reached through it): the flow logs' key comes after.
+  network.encryptFlowLogs(keys.data);
   const cluster = new AksCluster(infra, "Cluster", aksClusterProps(spec, network, keys));
   keys.auditTo(cluster.logs.id);
   const data = new AzureDataLayer(infra, "Data", azureDataProps(spec, network, keys, cluster.logs.id));

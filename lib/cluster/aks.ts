@@ -1,4 +1,5 @@
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { DiskEncryptionSet } from "@cdktf/provider-azurerm/lib/disk-encryption-set";
 import {
   KubernetesCluster,
   type KubernetesClusterDefaultNodePoolUpgradeSettings,
@@ -20,6 +21,7 @@ import { namingOf, type Naming } from "../core/naming";
 import { constructOutput } from "../core/outputs";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
+import { AzureKeyIdentity } from "../data/azure-key-identity";
 import { requireNetworkId } from "../data/azure-store";
 import type { IAzureKey } from "../data/keys/azure";
 import { clusterRanges, type IAzureNetwork } from "../network/azure";
@@ -61,6 +63,12 @@ export interface AksClusterProps {
    * Key Vault Contributor to approve the KMS plugin's private endpoint to it.
    */
   readonly kmsKeyVaultId: string;
+  /**
+   * Encrypts the nodes' OS disks (and their host caches and temp disks) through a disk
+   * encryption set, which wraps with it as an identity of its own. An RSA key allowing
+   * wrapKey/unwrapKey in a vault with purge protection; followed by its versionless id.
+   */
+  readonly disksKey: IAzureKey;
   /** The Kubernetes minor version. @default DEFAULT_KUBERNETES_VERSION */
   readonly version?: string;
   /**
@@ -127,7 +135,8 @@ export const CONTAINER_INSIGHTS_STREAMS = [
  * public one behind an allowlist) projected into the VNet, Entra ID authentication with
  * Azure RBAC and no local accounts, OIDC issuer and workload identity, Azure CNI overlay
  * with the Cilium data plane and policies, user-assigned identities, secrets in etcd
- * encrypted with a Key Vault key (KMS), the Standard tier, automatic patch and node
+ * encrypted with a Key Vault key (KMS), node OS disks encrypted with a customer-managed
+ * key (a disk encryption set), the Standard tier, automatic patch and node
  * image upgrades in weekly night windows, Azure Policy, the Key Vault secrets provider
  * with rotation, a critical-add-ons-only system pool and an autoscaling user pool across
  * the zones, and control-plane and container logs (Container Insights through the Azure
@@ -189,6 +198,8 @@ export class AksCluster extends Construct implements IAksCluster {
   readonly controlPlaneIdentity: UserAssignedIdentity;
   /** The nodes' identity (image pulls, disk attach). */
   readonly kubeletIdentity: UserAssignedIdentity;
+  /** Encrypts the nodes' OS disks with `disksKey`; a StorageClass may name it for persistent volumes too. */
+  readonly diskEncryptionSet: DiskEncryptionSet;
   /** Control-plane and container logs (and any other audit log of the deployment). */
   readonly logs: LogAnalyticsWorkspace;
   /** Container Insights' data collection rule; undefined with `containerInsights` off. */
@@ -248,6 +259,7 @@ export class AksCluster extends Construct implements IAksCluster {
       resourceGroupName,
       location,
     });
+    this.diskEncryptionSet = this.disksEncryption(naming, props.disksKey);
     const controlPlane = (grantId: string, role: string, scopeId: string, why: string) =>
       new RoleAssignment(this, grantId, {
         scope: scopeId,
@@ -266,6 +278,7 @@ export class AksCluster extends Construct implements IAksCluster {
       // With the vault's network access "Private", AKS creates its own private endpoint to the
       // vault and must approve that connection; Key Vault Contributor carries the approval right.
       controlPlane("KmsPrivateLink", "Key Vault Contributor", props.kmsKeyVaultId, "Approves the KMS plugin's private endpoint to the vault."),
+      controlPlane("DiskEncryptionReader", "Reader", this.diskEncryptionSet.id, "Creates the nodes' disks with this disk encryption set."),
     ];
 
     this.cluster = protect(
@@ -301,6 +314,8 @@ export class AksCluster extends Construct implements IAksCluster {
           tenantId: client.tenantId,
         },
         localAccountDisabled: true,
+        // Set at creation only: changing it replaces the cluster.
+        diskEncryptionSetId: this.diskEncryptionSet.id,
         // `az aks command invoke` would be a way around the private endpoint and the allowlist.
         runCommandEnabled: false,
         oidcIssuerEnabled: true,
@@ -380,6 +395,34 @@ export class AksCluster extends Construct implements IAksCluster {
     constructOutput(this, "resource_group_name", { value: resourceGroupName, description: "The resource group holding the cluster." });
   }
 
+  /**
+   * The disk encryption set, on a user-assigned identity granted the key's encryption
+   * role before the set exists (Azure checks the key when the set is created). It
+   * follows the key's rotations. `prevent_destroy`: the disks it encrypts cannot be read
+   * without it.
+   */
+  private disksEncryption(naming: Naming, key: IAzureKey): DiskEncryptionSet {
+    const cmk = new AzureKeyIdentity(this, "DiskEncryptionIdentity", {
+      name: naming.name("aks", "disks", 128),
+      resourceGroupName: this.resourceGroupName,
+      location: this.location,
+      key,
+      service: "the AKS nodes' disk encryption set",
+    });
+    return protect(
+      new DiskEncryptionSet(this, "DiskEncryption", {
+        name: naming.name("aks", "disks", 80),
+        location: this.location,
+        resourceGroupName: this.resourceGroupName,
+        keyVaultKeyId: key.versionlessId,
+        autoKeyRotationEnabled: true,
+        encryptionType: "EncryptionAtRestWithCustomerKey",
+        identity: { type: "UserAssigned", identityIds: [cmk.identity.id] },
+        dependsOn: [cmk.grant],
+      }),
+    );
+  }
+
   /** Log Analytics, Entra ID access only. */
   private logAnalytics(naming: Naming): LogAnalyticsWorkspace {
     return protect(
@@ -442,7 +485,8 @@ export class AksCluster extends Construct implements IAksCluster {
 
 /**
  * What both pools share: the pool's size, autoscaling across the zones, Azure Linux
- * on an encrypted managed OS disk, host encryption, the nodes subnet, surge upgrades.
+ * on a managed OS disk (encrypted by the cluster's disk encryption set), host
+ * encryption, the nodes subnet, surge upgrades.
  * vmSize, disk size and zones change in place through the pool's temporary rotation name.
  */
 function poolSettings(size: NodePoolSize, version: string, nodesSubnetId: string, zones: string[] | undefined) {

@@ -110,7 +110,8 @@ const MAINTENANCE_WINDOW = { startTime: "2026-01-03T00:00:00Z", endTime: "2026-0
 /**
  * A regional GKE Standard cluster: private nodes, a private control-plane endpoint
  * (public only with an allowlist) reachable from the VPC and the site-to-site peers
- * alone, Workload Identity, Dataplane V2, the REGULAR release channel with weekend
+ * alone, Workload Identity, Dataplane V2 with intranode visibility (same-node pod
+ * traffic reaches the flow logs), the REGULAR release channel with weekend
  * maintenance windows, Kubernetes Secrets encrypted with a Cloud KMS key, shielded
  * nodes with secure boot, control-plane and workload logs, and no client certificates
  * or legacy ABAC. The default node pool is removed; a `system` pool (tainted for
@@ -228,6 +229,10 @@ export class GkeCluster extends Construct implements IGkeCluster {
       workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
       // Dataplane V2 (Cilium) enforces NetworkPolicies; the networkPolicy add-on must stay off with it.
       datapathProvider: "ADVANCED_DATAPATH",
+      // Pod-to-pod traffic on one node leaves it through the VPC too, so the subnet's flow
+      // logs (and firewall rules) see it. Changes in place, but GKE then reconfigures
+      // networking on every node: expect a brief disruption on an existing cluster.
+      enableIntranodeVisibility: true,
       releaseChannel: { channel: "REGULAR" },
       // A floor: the channel upgrades past it.
       minMasterVersion: this.version,

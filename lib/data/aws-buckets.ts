@@ -77,7 +77,9 @@ interface Hardened {
  * other encryption refused on upload, incomplete multipart uploads aborted after 7
  * days, current and noncurrent versions expired after the purpose's retention, no
  * `force_destroy`, `prevent_destroy`. Every bucket but `logs` logs its requests into
- * `logs` under `<purpose>/`. Outputs: `<purpose>_name` for each bucket.
+ * `logs` under `<purpose>/`. With `disasterRecovery`, `backups` is replicated to
+ * `backups-dr` in that region, which logs likewise into a `logs-dr` bucket there.
+ * Outputs: `<purpose>_name` for each bucket.
  *
  * `logs` is encrypted with S3-managed keys (SSE-S3) instead: S3 server access logging
  * delivers only to SSE-S3 buckets (with SSE-KMS it may write objects the owner cannot
@@ -129,47 +131,26 @@ export class AwsBuckets extends Construct {
     }
     this.refs = buckets.map((purpose) => ({ purpose, name: this.buckets[purpose].bucket }));
 
-    const logs = hardened[LOGS_BUCKET];
     const sources = buckets.filter((p) => p !== LOGS_BUCKET);
-    const logsPolicy = this.policy(
-      `Policy-${LOGS_BUCKET}`,
-      logs,
-      sources.length === 0
-        ? []
-        : [
-            {
-              sid: "ServerAccessLogsOfThisAccount",
-              principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }],
-              actions: ["s3:PutObject"],
-              resources: [`${logs.bucket.arn}/*`],
-              condition: [
-                { test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] },
-                { test: "ArnLike", variable: "aws:SourceArn", values: sources.map((p) => this.buckets[p].arn) },
-              ],
-            },
-          ],
-    );
-    for (const purpose of sources) {
-      this.policy(`Policy-${purpose}`, hardened[purpose]);
-      new S3BucketLoggingA(this, `AccessLogs-${purpose}`, {
-        bucket: this.buckets[purpose].id,
-        targetBucket: logs.bucket.id,
-        targetPrefix: `${purpose}/`,
-        dependsOn: [logsPolicy],
-      });
-    }
+    this.accessLogs(LOGS_BUCKET, hardened[LOGS_BUCKET], sources.map((purpose) => ({ purpose, target: hardened[purpose] })));
 
     const dr = props.disasterRecovery;
     if (dr && buckets.includes(REPLICATED_BUCKET)) {
       const source = hardened[REPLICATED_BUCKET];
-      // No access logging there: server access logs go to a bucket in the same region only.
       const replica = this.bucket(`Bucket-${REPLICATED_BUCKET}-dr`, {
         name: this.bucketName(`${REPLICATED_BUCKET}-dr`, dr.region),
         key: dr.key,
         retentionDays: this.retentionDays[REPLICATED_BUCKET],
         provider: dr.provider,
       });
-      this.policy(`Policy-${REPLICATED_BUCKET}-dr`, replica, [], dr.provider);
+      // S3 delivers server access logs to a bucket in the source's region only: the copy
+      // logs into a logs bucket of its own there, made like the primary region's.
+      const drLogs = this.bucket(`Bucket-${LOGS_BUCKET}-dr`, {
+        name: this.bucketName(`${LOGS_BUCKET}-dr`, dr.region),
+        retentionDays: this.retentionDays[LOGS_BUCKET],
+        provider: dr.provider,
+      });
+      this.accessLogs(`${LOGS_BUCKET}-dr`, drLogs, [{ purpose: REPLICATED_BUCKET, target: replica, id: `${REPLICATED_BUCKET}-dr` }], dr.provider);
       this.replication = new AwsBucketReplication(this, `Replication-${REPLICATED_BUCKET}`, {
         naming: this.naming,
         region: this.region,
@@ -183,6 +164,43 @@ export class AwsBuckets extends Construct {
       });
     }
     for (const { purpose, name } of this.refs) constructOutput(this, `${purpose}_name`, { value: name, description: `The ${purpose} bucket's name.` });
+  }
+
+  /**
+   * Each source bucket logs its requests into `logs` under `<purpose>/`; the logs
+   * bucket's policy lets S3's logging service write there for these sources only. A
+   * source's `id` names its constructs where its purpose does not (the disaster-recovery copy).
+   */
+  private accessLogs(logsId: string, logs: Hardened, sources: { purpose: string; target: Hardened; id?: string }[], provider?: AwsProvider) {
+    const logsPolicy = this.policy(
+      `Policy-${logsId}`,
+      logs,
+      sources.length === 0
+        ? []
+        : [
+            {
+              sid: "ServerAccessLogsOfThisAccount",
+              principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }],
+              actions: ["s3:PutObject"],
+              resources: [`${logs.bucket.arn}/*`],
+              condition: [
+                { test: "StringEquals", variable: "aws:SourceAccount", values: [this.accountId] },
+                { test: "ArnLike", variable: "aws:SourceArn", values: sources.map((s) => s.target.bucket.arn) },
+              ],
+            },
+          ],
+      provider,
+    );
+    for (const { purpose, target, id = purpose } of sources) {
+      this.policy(`Policy-${id}`, target, [], provider);
+      new S3BucketLoggingA(this, `AccessLogs-${id}`, {
+        provider,
+        bucket: target.bucket.id,
+        targetBucket: logs.bucket.id,
+        targetPrefix: `${purpose}/`,
+        dependsOn: [logsPolicy],
+      });
+    }
   }
 
   /** `<deployment>-<purpose>-<account id>-<region>` in at most 63 characters; the account id is a 12-digit token. */

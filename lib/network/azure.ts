@@ -9,11 +9,13 @@ import { Subnet, type SubnetDelegation } from "@cdktf/provider-azurerm/lib/subne
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
-import { Fn, Token, type ITerraformDependable } from "cdktf";
+import { dependable, Fn, Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { knownZones } from "../config/regions";
 import { NETWORK_PREFIX } from "../config/validate";
 import { format, overlaps, parseIpv4Cidr, subnet as cidrSubnet } from "../core/cidr";
+import { AzureKeyIdentity } from "../data/azure-key-identity";
+import type { IAzureKey } from "../data/keys/azure";
 import { namingOf, type Naming } from "../core/naming";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
@@ -115,11 +117,14 @@ export interface AzureUdpService {
  * private endpoints, and a database subnet delegated to PostgreSQL flexible server.
  * Default outbound access is off on every subnet, every subnet has an NSG that refuses
  * inbound traffic from the internet, and VNet flow logs go to a storage account that
- * is closed to public networks.
+ * is closed to public networks, expects SAS tokens of a day at most, and is encrypted
+ * with a customer-managed key once `encryptFlowLogs` names one.
  */
 export class AzureNetwork extends Construct implements IAzureNetwork {
   static readonly DEFAULT_CIDR = "10.0.0.0/16";
   static readonly DEFAULT_FLOW_LOG_RETENTION_DAYS = 365;
+  /** The longest SAS the flow-log account expects, `DD.HH:MM:SS`: one day. */
+  static readonly FLOW_LOG_SAS_EXPIRATION = "01.00:00:00";
 
   /** An existing VNet for the kit's constructs; nothing is created. */
   static fromVnetAttributes(attrs: AzureVnetAttributes): IAzureNetwork {
@@ -156,6 +161,11 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
   readonly apiServerAllowedCidrs: string[];
   readonly flowLogRetentionDays: number;
   readonly udpServices: readonly AzureUdpService[];
+  /** Where Network Watcher writes the VNet flow logs. */
+  readonly flowLogStorage: StorageAccount;
+  /** The identity the flow-log account reaches its key through; undefined until `encryptFlowLogs`. */
+  flowLogKeyIdentity?: AzureKeyIdentity;
+  private readonly naming: Naming;
   /**
    * What a cluster in this network must wait for: the NSG and NAT gateway associations
    * of its subnets (AKS checks the NAT gateway at creation, and Azure refuses
@@ -179,7 +189,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
     requireInt(this, "flowLogRetentionDays", props.flowLogRetentionDays, 1, 365);
     checkUdpServices(this, props.udpServices ?? []);
     setComponent(this, "network");
-    const naming = namingOf(this, props.naming);
+    const naming = (this.naming = namingOf(this, props.naming));
     this.location = props.location;
     this.cidr = props.cidr ?? AzureNetwork.DEFAULT_CIDR;
     this.zones = props.zones ?? (Token.isUnresolved(props.location) ? [] : (knownZones("azure", props.location) ?? []).slice(0, 3));
@@ -307,7 +317,34 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
     const natAssoc = new SubnetNatGatewayAssociation(this, "NatAssoc-nodes", { subnetId: this.nodesSubnet.id, natGatewayId: nat.id });
     this.clusterDependencies.push(nodes.assoc, apiServer.assoc, natAssoc);
 
-    this.flowLogs(naming, this.flowLogRetentionDays);
+    this.flowLogStorage = this.flowLogs(naming, this.flowLogRetentionDays);
+  }
+
+  /**
+   * Encrypts the flow-log storage account with a customer-managed key, through an
+   * identity of its own holding the one role that wraps and unwraps with that key.
+   * Network Watcher is unaffected: Azure Storage encrypts at rest transparently to
+   * writers. A method rather than a prop because the deployment's Key Vault is reached
+   * through this network (its private endpoint), so its keys exist only after it.
+   * Adding it later changes the account in place.
+   */
+  encryptFlowLogs(key: IAzureKey): AzureKeyIdentity {
+    if (this.flowLogKeyIdentity) throw new Error(`${label(this)}: encryptFlowLogs was already called; the flow-log account takes one key`);
+    const cmk = new AzureKeyIdentity(this, "FlowLogKeyIdentity", {
+      name: this.naming.name("flowlogs", "cmk", 128),
+      resourceGroupName: this.resourceGroupName,
+      location: this.location,
+      key,
+      service: "the flow-log storage account",
+    });
+    const account = this.flowLogStorage;
+    account.putIdentity({ type: "UserAssigned", identityIds: [cmk.identity.id] });
+    // The versionless id: the account follows the key's rotations by itself.
+    account.putCustomerManagedKey({ keyVaultKeyId: key.versionlessId, userAssignedIdentityId: cmk.identity.id });
+    // Storage checks the key when the encryption is set.
+    account.dependsOn = [...(account.dependsOn ?? []), dependable(cmk.grant)];
+    this.flowLogKeyIdentity = cmk;
+    return cmk;
   }
 
   /** The gateway subnet for a VPN gateway (Azure requires the name; it takes no NSG). */
@@ -320,7 +357,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
     });
   }
 
-  private flowLogs(naming: Naming, retentionDays: number) {
+  private flowLogs(naming: Naming, retentionDays: number): StorageAccount {
     // Network Watcher writes through the trusted-services bypass; this provider
     // version has no managed-identity option for flow logs, so shared-key auth stays on.
     const account = protect(
@@ -342,6 +379,10 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
         defaultToOauthAuthentication: true,
         networkRules: { defaultAction: "Deny", bypass: ["AzureServices"] },
         blobProperties: { deleteRetentionPolicy: { days: 7 }, containerDeleteRetentionPolicy: { days: 7 } },
+        // With shared keys on, a SAS signed with them could be minted for any length of
+        // time; one longer than a day is recorded in the account's logs ("Log" is the only
+        // action this provider version accepts).
+        sasPolicy: { expirationPeriod: AzureNetwork.FLOW_LOG_SAS_EXPIRATION, expirationAction: "Log" },
       }),
     );
     new NetworkWatcherFlowLog(this, "FlowLog", {
@@ -357,6 +398,7 @@ export class AzureNetwork extends Construct implements IAzureNetwork {
       // Azure creates the region's watcher when the first VNet appears.
       dependsOn: [this.vnet],
     });
+    return account;
   }
 }
 

@@ -171,8 +171,9 @@ describe("AksCluster", () => {
       ...role(infra, "Managed Identity Operator", infra.ref(kubelet, "id")),
       ...role(infra, "Key Vault Crypto User", infra.ref(vault, "id")),
       ...role(infra, "Key Vault Contributor", infra.ref(vault, "id")),
+      ...role(infra, "Reader", infra.ref(infra.resource("azurerm_disk_encryption_set"), "id")),
     ];
-    expect(grants).toHaveLength(5);
+    expect(grants).toHaveLength(6);
     const byControlPlane = infra.resources("azurerm_role_assignment").filter((r) => r.principal_id === infra.ref(controlPlane, "principal_id"));
     expect(byControlPlane.map((r) => r.tfAddress).sort()).toEqual(grants.map((g) => g.tfAddress).sort());
     for (const g of grants) {
@@ -186,6 +187,32 @@ describe("AksCluster", () => {
       key_vault_key_id: infra.ref(etcdKey(infra), "id"),
       key_vault_network_access: "Private",
     });
+  });
+
+  test("node OS disks are encrypted with the deployment's data key through a disk encryption set set at creation", () => {
+    const set = infra.resource("azurerm_disk_encryption_set");
+    expect(aks.disk_encryption_set_id).toBe(infra.ref(set, "id"));
+    const dataKey = infra.resource("azurerm_key_vault_key", (k) => k.name === "acme-data");
+    // Versionless with automatic rotation: the set follows the key's yearly rotations.
+    expect(set).toMatchObject({
+      name: "acme-aks-disks",
+      location: "westeurope",
+      key_vault_key_id: infra.ref(dataKey, "versionless_id"),
+      auto_key_rotation_enabled: true,
+      encryption_type: "EncryptionAtRestWithCustomerKey",
+      lifecycle: { prevent_destroy: true },
+    });
+    const identity = infra.resource("azurerm_user_assigned_identity", (i) => i.name === "acme-aks-disks");
+    expect(set.identity).toEqual({ type: "UserAssigned", identity_ids: [infra.ref(identity, "id")] });
+    // RBAC on the one key (not the vault), wrap and unwrap only, granted before the set checks the key.
+    const grants = infra.resources("azurerm_role_assignment").filter((r) => r.principal_id === infra.ref(identity, "principal_id"));
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toMatchObject({
+      scope: infra.ref(dataKey, "resource_versionless_id"),
+      role_definition_name: "Key Vault Crypto Service Encryption User",
+      principal_type: "ServicePrincipal",
+    });
+    expect(set.depends_on).toContain(grants[0].tfAddress);
   });
 
   test("patch upgrades and node images are automatic, each in its own weekly night window", () => {
@@ -332,7 +359,15 @@ describe("AksCluster", () => {
   test("a tier change keeps every stateful address and every replacement-forcing attribute; pools resize in place", async () => {
     const { infra: small } = await synth({ ...base, tier: "small" });
     const { infra: large } = await synth({ ...base, tier: "large" });
-    const stateful = ["azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_log_analytics_workspace", "azurerm_user_assigned_identity"];
+    const stateful = [
+      "azurerm_kubernetes_cluster",
+      "azurerm_kubernetes_cluster_node_pool",
+      "azurerm_key_vault",
+      "azurerm_key_vault_key",
+      "azurerm_log_analytics_workspace",
+      "azurerm_user_assigned_identity",
+      "azurerm_disk_encryption_set",
+    ];
     for (const type of stateful) expect(large.resources(type).map((r) => r.tfAddress), type).toEqual(small.resources(type).map((r) => r.tfAddress));
 
     const forcing = (s: StackJson) => {
@@ -341,7 +376,20 @@ describe("AksCluster", () => {
       const k = etcdKey(s);
       const p = s.resource("azurerm_kubernetes_cluster_node_pool");
       return {
-        cluster: [c.name, c.location, c.resource_group_name, c.dns_prefix, c.node_resource_group, c.private_cluster_enabled, c.private_dns_zone_id, c.kubelet_identity, c.network_profile, c.api_server_access_profile.subnet_id, c.default_node_pool.name],
+        cluster: [
+          c.name,
+          c.location,
+          c.resource_group_name,
+          c.dns_prefix,
+          c.node_resource_group,
+          c.private_cluster_enabled,
+          c.private_dns_zone_id,
+          c.kubelet_identity,
+          c.network_profile,
+          c.api_server_access_profile.subnet_id,
+          c.default_node_pool.name,
+          c.disk_encryption_set_id,
+        ],
         pool: [p.name, p.kubernetes_cluster_id, p.mode],
         vault: [v.name, v.location, v.resource_group_name, v.tenant_id],
         key: [k.name, k.key_vault_id, k.key_type, k.key_size],

@@ -116,6 +116,10 @@ describe("GkeCluster", () => {
     expect(cluster.network_policy).toBeUndefined();
   });
 
+  test("intranode visibility: traffic between pods of one node goes through the VPC, where the flow logs see it", () => {
+    expect(cluster.enable_intranode_visibility).toBe(true);
+  });
+
   test("the REGULAR channel from the spec's version up, upgrading in weekend-night windows", () => {
     expect(cluster.release_channel).toEqual({ channel: "REGULAR" });
     expect(cluster.min_master_version).toBe("1.35");

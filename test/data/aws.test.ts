@@ -455,9 +455,46 @@ describe("AwsBuckets", () => {
   });
 
   test("every bucket but logs writes its access logs into logs, under its purpose", () => {
-    const logging = infra.resources("aws_s3_bucket_logging");
+    const logging = infra.resources("aws_s3_bucket_logging").filter((l) => l.provider === undefined);
     expect(logging.map((l) => l.target_prefix).sort()).toEqual(["backups/", "config/", "metrics/"]);
     for (const l of logging) expect(l.target_bucket).toBe(infra.ref(bucket("logs"), "id"));
+  });
+
+  test("disaster recovery: the copy logs its requests into a logs bucket in its own region, hardened like the primary one", () => {
+    const drLogs = bucket("logs-dr");
+    expect(drLogs).toMatchObject({ provider: "aws.dr", force_destroy: false, lifecycle: { prevent_destroy: true } });
+    expect(drLogs.bucket).toContain('"acme-logs-dr"');
+    expect(drLogs.bucket).toContain('"us-east-1"');
+    // Server access logs are delivered to SSE-S3 buckets only, as in the primary region.
+    expect(of("aws_s3_bucket_server_side_encryption_configuration", drLogs)).toMatchObject({
+      provider: "aws.dr",
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
+    });
+    expect(of("aws_s3_bucket_versioning", drLogs)).toMatchObject({ provider: "aws.dr", versioning_configuration: { status: "Enabled" } });
+    expect(of("aws_s3_bucket_public_access_block", drLogs)).toMatchObject({
+      provider: "aws.dr",
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(of("aws_s3_bucket_ownership_controls", drLogs).rule).toEqual({ object_ownership: "BucketOwnerEnforced" });
+    expect(of("aws_s3_bucket_lifecycle_configuration", drLogs).rule).toContainEqual(
+      expect.objectContaining({ expiration: [{ days: 37 }], noncurrent_version_expiration: [{ noncurrent_days: 37 }] }),
+    );
+
+    const replica = bucket("backups-dr");
+    const logging = of("aws_s3_bucket_logging", replica);
+    expect(logging).toMatchObject({ provider: "aws.dr", target_bucket: infra.ref(drLogs, "id"), target_prefix: "backups/" });
+    const policy = of("aws_s3_bucket_policy", drLogs);
+    expect(policy.provider).toBe("aws.dr");
+    expect(logging.depends_on).toContain(policy.tfAddress);
+    const admitted = sid(statements(infra, policy.policy), "ServerAccessLogsOfThisAccount");
+    expect(admitted.principals).toEqual([{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }]);
+    expect(admitted.resources).toEqual([`${infra.ref(drLogs, "arn")}/*`]);
+    expect(admitted.condition).toContainEqual({ test: "ArnLike", variable: "aws:SourceArn", values: [infra.ref(replica, "arn")] });
+    expect(admitted.condition).toContainEqual(expect.objectContaining({ test: "StringEquals", variable: "aws:SourceAccount" }));
+    expect(sid(statements(infra, policy.policy), "DenyInsecureTransport").effect).toBe("Deny");
   });
 
   test("disaster recovery: backups replicated to a hardened bucket in the second region under the replica key", () => {

@@ -355,5 +355,8 @@ describe("Disaster-recovery pieces alone", () => {
     const copy = json.resource("aws_s3_bucket", (b) => b.tfAddress.includes("Bucket-backups-dr_"));
     expect(copy).toMatchObject({ provider: "aws.dr", bucket: '${join("-", ["acme-backups-dr", "111122223333", "us-west-2"])}', lifecycle: { prevent_destroy: true } });
     expect(json.resource("aws_s3_bucket_replication_configuration").rule[0].destination.encryption_configuration).toEqual({ replica_kms_key_id: replicaKey.arn });
+    const drLogs = json.resource("aws_s3_bucket", (b) => b.tfAddress.includes("Bucket-logs-dr_"));
+    expect(drLogs).toMatchObject({ provider: "aws.dr", bucket: '${join("-", ["acme-logs-dr", "111122223333", "us-west-2"])}', lifecycle: { prevent_destroy: true } });
+    expect(json.resource("aws_s3_bucket_logging", (l) => l.bucket === json.ref(copy, "id"))).toMatchObject({ provider: "aws.dr", target_bucket: json.ref(drLogs, "id") });
   });
 });

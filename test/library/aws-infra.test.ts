@@ -228,6 +228,24 @@ describe("AwsDns alone", () => {
     expect(json.resources("aws_acm_certificate")).toEqual([]);
   });
 
+  test("in another region: the query logs and DNSSEC key go through the given us-east-1 provider, in the given account", () => {
+    const s = new TerraformStack(Testing.app(), "test");
+    new AwsProvider(s, "aws", { region: "eu-west-1" });
+    const usEast1Provider = new AwsProvider(s, "aws-use1", { alias: "use1", region: "us-east-1" });
+    new AwsDns(s, "Dns", { naming, vpcId: vpc.vpcId, domain: "acme.example.com", acmCertificate: false, dnssec: true, usEast1Provider, accountId: "111122223333", partition: "aws", queryLogRetentionDays: 90 });
+    const json = synthesized(s);
+    expect(json.data("aws_caller_identity")).toEqual([]);
+    expect(json.data("aws_partition")).toEqual([]);
+    expect(json.resource("aws_cloudwatch_log_group")).toMatchObject({ provider: "aws.use1", name: "/aws/route53/acme.example.com", retention_in_days: 90 });
+    for (const k of json.resources("aws_kms_key")) expect(k.provider, k.tags.Name).toBe("aws.use1");
+    expect(json.resource("aws_cloudwatch_log_resource_policy").provider).toBe("aws.use1");
+    const keyPolicy = json.data("aws_iam_policy_document").find((d) => d.statement.some((st: Record<string, unknown>) => st.sid === "CloudWatchLogsForTheQueryLogGroup"))!;
+    expect(keyPolicy.statement.find((st: Record<string, unknown>) => st.sid === "CloudWatchLogsForTheQueryLogGroup").condition[0].values).toEqual([
+      "arn:aws:logs:us-east-1:111122223333:log-group:/aws/route53/acme.example.com",
+    ]);
+    expect(json.resource("aws_route53_key_signing_key").status).toBe("ACTIVE");
+  });
+
   test("a private zone named like the domain is refused", () => {
     expect(() => new AwsDns(stack(), "Dns", { naming, vpcId: vpc.vpcId, domain: "acme.example.com", privateZone: "acme.example.com" })).toThrow(
       'AwsDns test/Dns: privateZone must differ from domain, or the private zone hides the public records (got "acme.example.com" for both); e.g. internal.acme.example.com',

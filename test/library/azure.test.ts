@@ -278,7 +278,8 @@ describe("AzureKeys alone", () => {
 });
 
 describe("AksCluster alone", () => {
-  const aks = { naming, network: vnet, kmsKey: key, kmsKeyVaultId: VAULT };
+  const disksKey = AzureKeys.fromKeyAttributes({ keyVaultId: VAULT, name: "disks", version: "fedcba9876543210" });
+  const aks = { naming, network: vnet, kmsKey: key, kmsKeyVaultId: VAULT, disksKey };
 
   test("in an existing VNet with the user's key: private API server in the given subnet, KMS with the versioned key, small-tier pools", () => {
     const s = stack();
@@ -292,6 +293,11 @@ describe("AksCluster alone", () => {
     expect(cluster.default_node_pool).toMatchObject({ vm_size: "Standard_D2s_v5", vnet_subnet_id: subnet("nodes"), zones: ["1", "2", "3"] });
     expect(json.resources("azurerm_role_assignment").filter((r) => r.scope === VAULT).map((r) => r.role_definition_name).sort()).toEqual(["Key Vault Contributor", "Key Vault Crypto User"]);
     expect(vaultTypes(json)).toEqual([]);
+    // The user's disks key, by its versionless id, scoped to that key alone.
+    const set = json.resource("azurerm_disk_encryption_set");
+    expect(cluster.disk_encryption_set_id).toBe(json.ref(set, "id"));
+    expect(set.key_vault_key_id).toBe(`https://acme-keys.vault.azure.net/keys/disks`);
+    expect(json.resource("azurerm_role_assignment", (r) => r.role_definition_name === "Key Vault Crypto Service Encryption User").scope).toBe(`${VAULT}/keys/disks`);
     expect(Object.keys(json.json.output).sort()).toEqual(["cluster_id", "cluster_name", "cluster_oidc_issuer_url", "cluster_resource_group_name"]);
   });
 

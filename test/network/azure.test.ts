@@ -2,6 +2,7 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { beforeAll, describe, expect, test } from "vitest";
 import { Naming } from "../../lib/core/naming";
+import { AzureKeys } from "../../lib/data/keys/azure";
 import { AzureNetwork, clusterRanges, type AzureUdpService } from "../../lib/network/azure";
 import { StackJson as Synthesized, synth, type Block, type StackJson } from "../support/synth";
 
@@ -76,6 +77,34 @@ describe("AzureNetwork", () => {
     expect(account.infrastructure_encryption_enabled).toBe(true);
     expect(account.network_rules.default_action).toBe("Deny");
     expect(account.lifecycle.prevent_destroy).toBe(true);
+  });
+
+  test("the flow-log account expects SAS tokens of one day at most, and records longer ones", () => {
+    expect(flowLogAccount(infra).sas_policy).toEqual({ expiration_period: "01.00:00:00", expiration_action: "Log" });
+  });
+
+  test("encryptFlowLogs: the flow-log account wraps its keys with the given key, through an identity holding that key's role alone", () => {
+    const s = new TerraformStack(Testing.app(), "net");
+    new AzurermProvider(s, "azurerm", { features: [{}] });
+    const network = new AzureNetwork(s, "Network", { naming: new Naming("acme"), location: "westeurope", cidr: "10.60.0.0/16" });
+    const vault = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acme-rg/providers/Microsoft.KeyVault/vaults/acmekv";
+    const key = AzureKeys.fromKeyAttributes({ keyVaultId: vault, name: "acme-data", version: "0123456789abcdef0123456789abcdef" });
+    network.encryptFlowLogs(key);
+    const stack = new Synthesized("net", JSON.parse(Testing.synth(s)), s);
+    const account = flowLogAccount(stack);
+    const identity = stack.resource("azurerm_user_assigned_identity");
+    expect(identity).toMatchObject({ name: "acme-flowlogs-cmk", location: "westeurope", resource_group_name: stack.ref(stack.resource("azurerm_resource_group"), "name") });
+    expect(account.identity).toEqual({ type: "UserAssigned", identity_ids: [stack.ref(identity, "id")] });
+    // Versionless: the account follows the key's rotations.
+    expect(account.customer_managed_key).toEqual({ key_vault_key_id: "https://acmekv.vault.azure.net/keys/acme-data", user_assigned_identity_id: stack.ref(identity, "id") });
+    const grant = stack.resource("azurerm_role_assignment");
+    expect(grant).toMatchObject({
+      scope: `${vault}/keys/acme-data`,
+      role_definition_name: "Key Vault Crypto Service Encryption User",
+      principal_id: stack.ref(identity, "principal_id"),
+    });
+    expect(account.depends_on).toContain(grant.tfAddress);
+    expect(() => network.encryptFlowLogs(key)).toThrow(/encryptFlowLogs was already called/);
   });
 
   test("the flow-log account's globally unique name is derived from the resource group id, so it is stable", () => {

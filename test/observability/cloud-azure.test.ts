@@ -190,7 +190,7 @@ describe("AksCluster: Container Insights", () => {
     const build = (containerInsights?: boolean) => {
       const stack = new TerraformStack(Testing.app(), "aks");
       new AzurermProvider(stack, "azurerm", { features: [{}] });
-      new AksCluster(stack, "Cluster", { naming: new Naming("acme"), network, kmsKey, kmsKeyVaultId: vault, containerInsights });
+      new AksCluster(stack, "Cluster", { naming: new Naming("acme"), network, kmsKey, kmsKeyVaultId: vault, disksKey: kmsKey, containerInsights });
       return new StackJson("aks", JSON.parse(Testing.synth(stack)), stack);
     };
     const off = build(false);
