@@ -120,12 +120,15 @@ describe("invariants", () => {
       for (const node of stack.construct.node.findAll()) {
         if (!(node instanceof TerraformResource)) continue;
         const body = stack.json.resource[node.terraformResourceType][node.friendlyUniqueId];
-        const field = node.terraformResourceType.startsWith("google_") ? "labels" : "tags";
-        const taggable = typeof (node as unknown as Record<string, unknown>)[field === "labels" ? "resetLabels" : "resetTags"] === "function";
+        // A notification channel's `labels` is its configuration; its labels are `user_labels`.
+        const field = !node.terraformResourceType.startsWith("google_") ? "tags" : /^google_monitoring_(notification_channel|alert_policy)$/.test(node.terraformResourceType) ? "user_labels" : "labels";
+        const setter = { tags: "resetTags", labels: "resetLabels", user_labels: "resetUserLabels" }[field];
+        const taggable = typeof (node as unknown as Record<string, unknown>)[setter] === "function";
         if (!taggable) continue;
         checked++;
-        expect(body[field], node.node.path).toMatchObject(field === "labels" ? lower(required) : { ...required, ...user });
+        expect(body[field], node.node.path).toMatchObject(field === "tags" ? { ...required, ...user } : lower(required));
         expect(body[field].component, node.node.path).toMatch(/^[a-z-]+$/);
+        if (field === "user_labels") expect(body.labels?.deployment, `${node.node.path}: the channel's own labels stay its configuration`).toBeUndefined();
       }
       // Infra stacks are mostly taggable cloud resources; platform stacks may hold only IAM bindings.
       if (stack.name.endsWith("-infra")) expect(checked).toBeGreaterThan(0);

@@ -27,6 +27,17 @@ interface Labelable {
   resetLabels(): void;
 }
 
+interface UserLabelable {
+  userLabelsInput?: Record<string, string>;
+  userLabels: Record<string, string>;
+}
+
+/**
+ * Google resources whose `labels` is configuration (a notification channel's address or
+ * URL) and whose key-value labels are `user_labels`.
+ */
+const USER_LABELS = new Set(["google_monitoring_notification_channel", "google_monitoring_alert_policy"]);
+
 // Generated resource classes have tags/labels setters, but no common type says so.
 const taggable = (node: object): node is Taggable => typeof (node as Partial<Taggable>).resetTags === "function";
 const labelable = (node: object): node is Labelable => typeof (node as Partial<Labelable>).resetLabels === "function";
@@ -46,7 +57,10 @@ export class TaggingAspect implements IAspect {
     if (node.terraformResourceType.startsWith("google_")) {
       // GCP labels only: a google resource's `tags` are Resource Manager tag bindings
       // (tagKeys/..., replacement-forcing), not key-value labels.
-      if (labelable(node)) node.labels = { ...gcpLabels(tags), ...node.labelsInput };
+      if (USER_LABELS.has(node.terraformResourceType)) {
+        const labelled = node as unknown as UserLabelable;
+        labelled.userLabels = { ...gcpLabels(tags), ...labelled.userLabelsInput };
+      } else if (labelable(node)) node.labels = { ...gcpLabels(tags), ...node.labelsInput };
     } else if (taggable(node)) {
       node.tags = { ...tags, ...node.tagsInput };
     }
