@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
+import { PHASE_PRESETS } from "../config/secure-nodes";
 import { parseIpv4Cidr } from "../core/cidr";
 import { label } from "../core/validate";
 import { NAMESPACE_NAME } from "../platform/namespaces";
@@ -66,7 +67,8 @@ export const DEFAULTS = {
   livenessPath: "/health",
   readinessPath: "/ready",
   metricsPath: "/metrics",
-  resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } as SecureNodesResources,
+  // The pilot phase's size: what the spec gives when it names no phase.
+  resources: PHASE_PRESETS.pilot.resources,
   logLevel: "info" as SecureNodesLogLevel,
   securityProfile: "balanced" as SecureNodesSecurityProfile,
   authMode: "mode_a" as SecureNodesAuthMode,

@@ -6,46 +6,11 @@ import { Naming } from "../../lib/core/naming";
 import { PlatformNamespace } from "../../lib/platform/namespaces";
 import { AddonNetworkPolicy, scrapeEgressAllow, type NetworkAllow } from "../../lib/platform/network-policies";
 import { Platform, type PlatformProps } from "../../lib/platform/platform";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure } from "../../lib/platform/target";
 import { AwsPlatformTarget } from "../../lib/platform/targets/aws";
 import { OnpremPlatformTarget } from "../../lib/platform/targets/onprem";
 import { chart } from "../support/helm";
+import { LabTarget } from "../support/lab-target";
 import { StackJson, synth, type Block } from "../support/synth";
-
-/** A cluster reached by kubeconfig, with ranges no default would produce. */
-class LabTarget implements IPlatformTarget {
-  readonly cluster = new ExistingCluster({ kubeconfig: "~/.kube/lab", context: "lab" });
-  readonly gatewayService: GatewayService = { type: "NodePort", annotations: {} };
-  readonly loadBalancerSources: string[] = [];
-  readonly tenantEgress: TenantEgress[] = [{ cidr: "10.20.0.0/16" }];
-  readonly controlPlaneSources = ["192.0.2.0/28"];
-  readonly apiServerEgress: TenantEgress[] = [{ cidr: "192.0.2.16/28", ports: [{ port: 6443, protocol: "TCP" }] }];
-  readonly cloudApiEgress: TenantEgress[] = [{ cidr: "198.51.100.0/24", ports: [{ port: 8200, protocol: "TCP" }] }];
-  readonly needsMetricsServer = true;
-  readonly prerequisites = [];
-  readonly openshift = false;
-
-  secretStore(_scope: unknown, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
-    const auth = { kubernetes: { role: "byoc", serviceAccountRef: { name: sa.name, namespace: sa.namespace } } };
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: { vault: { server: "https://vault.lab:8200", auth } } };
-  }
-  dns01Solver(): undefined {
-    return undefined;
-  }
-  dataCredentialsStore(): undefined {
-    return undefined;
-  }
-  workloadIdentity(): Binding<Record<string, string>> {
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: {} };
-  }
-  bucketAccess(): Binding<Record<string, string>> {
-    return this.workloadIdentity();
-  }
-  /** Node ports behind the lab's own firewall: nothing cloud-side. */
-  udpService(): UdpServiceExposure {
-    return { type: "NodePort", annotations: {}, healthCheckSources: [], grants: [] };
-  }
-}
 
 function synthStack(build: (stack: TerraformStack) => void): StackJson {
   const stack = new TerraformStack(Testing.app(), "lab");

@@ -1,14 +1,14 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { TerraformStack, Testing, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
-import { ExistingCluster } from "../../lib/cluster/existing";
 import { configureClusterProviders } from "../../lib/cluster/providers";
 import { HelmChart } from "../../lib/core/helm";
 import { Naming } from "../../lib/core/naming";
 import { ExternalSecrets } from "../../lib/platform/external-secrets";
-import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest } from "../../lib/platform/target";
+import type { UdpServiceExposure, UdpServiceRequest } from "../../lib/platform/target";
 import type { SecureNodesProps } from "../../lib/secure-nodes/props";
 import { SecureNodes } from "../../lib/secure-nodes/secure-nodes";
+import { LabTarget } from "../support/lab-target";
 import { StackJson, type Block } from "../support/synth";
 
 /** What the fake target's load balancer health checks come from. */
@@ -20,17 +20,7 @@ export const PEERS = ["203.0.113.0/24", "198.51.100.7/32"];
  * recognisable values (and records each request), a Vault-like secret store for
  * External Secrets, and a prerequisite release every LoadBalancer Service must wait for.
  */
-export class FakeUdpTarget implements IPlatformTarget {
-  readonly cluster = new ExistingCluster({ kubeconfig: "~/.kube/lab", context: "lab" });
-  readonly gatewayService: GatewayService = { type: "NodePort", annotations: {} };
-  readonly loadBalancerSources: string[] = [];
-  readonly tenantEgress: TenantEgress[] = [{ cidr: "10.20.0.0/16" }];
-  readonly controlPlaneSources = ["192.0.2.0/28"];
-  readonly apiServerEgress: TenantEgress[] = [{ cidr: "192.0.2.16/28", ports: [{ port: 6443, protocol: "TCP" }] }];
-  readonly cloudApiEgress: TenantEgress[] = [{ cidr: "198.51.100.0/24", ports: [{ port: 8200, protocol: "TCP" }] }];
-  readonly needsMetricsServer = true;
-  readonly openshift = false;
-  readonly prerequisites: ITerraformDependable[];
+export class FakeUdpTarget extends LabTarget {
   readonly requests: UdpServiceRequest[] = [];
   /** The firewall stand-in the last udpService call created. */
   grant?: ConfigMapV1;
@@ -39,31 +29,15 @@ export class FakeUdpTarget implements IPlatformTarget {
     stack: TerraformStack,
     private readonly exposure: Partial<Omit<UdpServiceExposure, "grants">> = {},
   ) {
-    this.prerequisites = [
+    super([
       new HelmChart(stack, "LoadBalancerController", {
         chart: { repository: "oci://registry.example/charts", chart: "lb-controller", version: "1.0.0" },
         namespace: "kube-system",
         values: {},
       }).release,
-    ];
+    ]);
   }
 
-  secretStore(_scope: unknown, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
-    const auth = { kubernetes: { role: "byoc", serviceAccountRef: { name: sa.name, namespace: sa.namespace } } };
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: { vault: { server: "https://vault.lab:8200", auth } } };
-  }
-  dns01Solver(): undefined {
-    return undefined;
-  }
-  dataCredentialsStore(): undefined {
-    return undefined;
-  }
-  workloadIdentity(): Binding<Record<string, string>> {
-    return { identity: { serviceAccountAnnotations: {}, podLabels: {} }, grants: [], config: {} };
-  }
-  bucketAccess(): Binding<Record<string, string>> {
-    return this.workloadIdentity();
-  }
   udpService(scope: Construct, request: UdpServiceRequest): UdpServiceExposure {
     this.requests.push(request);
     // Stands in for a cloud firewall rule: something the Service must be created after.
