@@ -73,3 +73,8 @@ export type {
   SecureNodesMonitoring,
 } from "./secure-nodes/props";
 export type { BesuNetworkProps, BesuNode } from "./audit/besu/besu";
+export { CiTrustStack, type CiTrustStackProps } from "./ci/trust-stack";
+export { CI_ISSUERS, CI_SYSTEMS, CiIssuer, type CiSystem, type CiTrustProps, type ICiTrust } from "./ci/trust";
+export { guard, parsePlan, summarize, PlanFormatError, type GuardResult, type Plan } from "./ci/plan-guard";
+export { STATEFUL_RESOURCE_TYPES } from "./ci/stateful-types";
+export { discoverDeployments, type CiDeployment } from "./ci/deployments";

@@ -8,8 +8,9 @@ import type { Construct, IConstruct } from "constructs";
 import { constructOutput } from "../core/outputs";
 import { ByocStack } from "../core/stack";
 
-export type CiSystem = "github" | "gitlab" | "jenkins";
-export const CI_SYSTEMS: readonly CiSystem[] = ["github", "gitlab", "jenkins"];
+import { CI_SYSTEMS, type CiSystem } from "./systems";
+
+export { CI_SYSTEMS, type CiSystem };
 
 /** The issuer each hosted CI system signs its tokens with (Jenkins has none by default). */
 export const CI_ISSUERS: Readonly<Record<Exclude<CiSystem, "jenkins">, string>> = {

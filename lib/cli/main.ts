@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: "deploy the anchor contract, anchor the audit ledger's head, verify the ledger against its anchors",
     run: async (argv) => (await withOptional("viem", "audit-anchor", () => import("./audit-anchor"))).auditAnchor(argv),
   },
+  "plan-guard": { summary: "summarize a plan (terraform show -json) and refuse one that destroys or replaces a stateful resource", run: async (argv) => (await import("./plan-guard")).planGuard(argv) },
+  ci: { summary: "CI pipelines: write templates (ci init), list deployments, synthesize one, post plan summaries", run: async (argv) => (await import("./ci")).ci(argv) },
 };
 
 /** Loads a command whose module needs an optional peer dependency, naming it when it is missing. */

@@ -210,4 +210,16 @@ describe("the same project after adding the GCP provider", () => {
     expect(settings.backup_configuration).toMatchObject({ enabled: true, point_in_time_recovery_enabled: true });
     expect(settings.database_flags).toContainEqual({ name: "cloudsql.iam_authentication", value: "on" });
   });
+
+  test("keyless CI trust on AWS and GCP from the package: outputs named after the CI variables, no key anywhere", () => {
+    addExample("library-ci-trust");
+    const build = tsc("-p", "tsconfig.json");
+    expect(build.stdout + build.stderr).toBe("");
+    const { "acme-ci-trust": trust } = synthExample("library-ci-trust");
+    expect(Object.keys(trust.json.output).sort()).toEqual(
+      ["BYOC_AWS_APPLY_ROLE_ARN", "BYOC_AWS_PLAN_ROLE_ARN", "BYOC_GCP_APPLY_SERVICE_ACCOUNT", "BYOC_GCP_PLAN_SERVICE_ACCOUNT", "BYOC_GCP_WORKLOAD_IDENTITY_PROVIDER"],
+    );
+    expect(trust.resources("aws_iam_role")).toHaveLength(2);
+    expect([...trust.resources("aws_iam_access_key"), ...trust.resources("google_service_account_key")]).toEqual([]);
+  });
 });
