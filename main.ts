@@ -1,10 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
+import tokenStackTrace = require("cdktf/lib/tokens/private/stack-trace");
 import { TARGET_CLOUDS, defaultSpec } from "./lib/config/defaults";
 import { loadSpec, parseSpec, SpecError, type DeploymentSpec } from "./lib/config/spec";
 import { MissingProviderError } from "./lib/core/provider-packages";
 import { buildStacks } from "./stacks";
+
+// cdktf formats a complete stack trace for every token it creates (about 6,800 for the
+// default deployment, about a sixth of a synth's time) only to quote it in an error about a
+// token that fails to resolve. The app skips them; BYOC_TOKEN_STACKS=1 keeps them for
+// debugging such an error. The synthesized JSON is the same either way.
+if (!process.env.BYOC_TOKEN_STACKS) Object.assign(tokenStackTrace, { captureStackTrace: (): string[] => [] });
 
 /**
  * The cdktf app. Synthesizes BYOC_CONFIG (a YAML or JSON spec), else ./byoc.yaml,

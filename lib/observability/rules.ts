@@ -112,6 +112,13 @@ export function loadDashboards(dir = join(OBSERVABILITY_DIR, "dashboards")): Das
   });
 }
 
+let shipped: { ruleFiles: RuleFile[]; dashboardFiles: DashboardFile[] } | undefined;
+
+/** The shipped files, read and checked once per process: every platform stack includes them (read-only). */
+function shippedFiles(): { ruleFiles: RuleFile[]; dashboardFiles: DashboardFile[] } {
+  return (shipped ??= { ruleFiles: loadRuleFiles(), dashboardFiles: loadDashboards() });
+}
+
 export interface RulesAndDashboardsProps {
   /** Where the PrometheusRules and the dashboard ConfigMaps go (the observability namespace). */
   readonly namespace: INamespace;
@@ -145,8 +152,7 @@ export class RulesAndDashboards extends Construct {
 
   constructor(scope: Construct, id: string, props: RulesAndDashboardsProps) {
     super(scope, id);
-    const ruleFiles = loadRuleFiles();
-    const dashboardFiles = loadDashboards();
+    const { ruleFiles, dashboardFiles } = shippedFiles();
     const shipped = [...new Set([...ruleFiles, ...dashboardFiles].map((f) => f.area))].sort();
     const unknown = (props.include ?? []).filter((a) => !shipped.includes(a));
     if (unknown.length > 0) {
