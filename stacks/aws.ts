@@ -1,5 +1,6 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Construct } from "constructs";
+import { AwsAuditLogins } from "../lib/audit/sql/aws";
 import { EksCluster } from "../lib/cluster/eks";
 import { Karpenter } from "../lib/cluster/karpenter";
 import { configureClusterProviders } from "../lib/cluster/providers";
@@ -11,12 +12,15 @@ import { AwsDns, ROUTE53_LOGS_REGION } from "../lib/dns/aws";
 import { AwsNetwork } from "../lib/network/aws";
 import { AwsCloudAlarms } from "../lib/observability/cloud/aws";
 import { Observability } from "../lib/observability/observability";
+import { PlatformNamespace } from "../lib/platform/namespaces";
 import { Platform } from "../lib/platform/platform";
 import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { AwsPlatformTarget } from "../lib/platform/targets/aws";
 import { AwsSiteToSiteVpn } from "../lib/vpn/aws";
 import { awsCloudAlarmsProps, awsDnsProps, awsKeysProps, awsNetworkProps, awsTargetProps, awsVpnProps, eksClusterProps, isAwsSpec, karpenterProps, type AwsSpec } from "./aws-props";
 import { awsDataProps } from "./aws-data-props";
+import { auditBackend, cloudAuditLedger } from "./audit";
+import { cloudLedgerProps } from "./audit-props";
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { secureNodesProps } from "./secure-nodes-props";
@@ -43,18 +47,30 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const vpn = vpnProps && new AwsSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const cluster = new EksCluster(infra, "Cluster", eksClusterProps(spec, network, keys));
   const karpenter = new Karpenter(infra, "Karpenter", karpenterProps(spec, cluster, keys));
-  const data = new AwsDataLayer(infra, "Data", awsDataProps(spec, { network, keys, clientSecurityGroupIds: [cluster.nodeSecurityGroupId], disasterRecovery }));
+  const ledger = cloudLedgerProps(spec);
+  const data = new AwsDataLayer(infra, "Data", { ...awsDataProps(spec, { network, keys, clientSecurityGroupIds: [cluster.nodeSecurityGroupId], disasterRecovery }), audit: ledger !== undefined });
   const observability = observabilityProps(spec);
   if (observability) new AwsCloudAlarms(infra, "CloudAlarms", awsCloudAlarmsProps(spec, { network, vpn, cluster, data, keys }));
 
   const platform = specStack(scope, spec, "platform");
   provider(platform);
   configureClusterProviders(platform, cluster.connection);
-  const target = new AwsPlatformTarget(platform, "Target", { ...awsTargetProps(spec, network, dns, keys), cluster, karpenter, data });
+  const auditNamespace = ledger && new PlatformNamespace(platform, "AuditNamespace", { name: "audit", component: "audit" });
+  const auditLogins = auditNamespace && data.postgres && new AwsAuditLogins(platform, "AuditLogins", { cluster, namespace: auditNamespace, server: data.postgres.auditServer });
+  const target = new AwsPlatformTarget(platform, "Target", { ...awsTargetProps(spec, network, dns, keys), cluster, karpenter, data, auditSignIn: auditLogins?.appStatement });
   const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
   const monitoring = observability && new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
   const nodes = secureNodesProps(spec, target);
   if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
+  const audit = ledger && auditNamespace && auditLogins && cloudAuditLedger(platform, spec, { ledger, namespace: auditNamespace, logins: auditLogins, target });
+  auditBackend(platform, spec, {
+    secrets: addons.secrets,
+    metricsCrds: monitoring ? monitoring.metrics.crds : undefined,
+    tenants: addons.tenants,
+    stores: data.stores,
+    storageClass: cluster.storageClass,
+    ledger: audit ? audit.access : undefined,
+  });
   return [infra, platform];
 }
 

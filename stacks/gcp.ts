@@ -8,6 +8,8 @@ import { GcpDataLayer } from "../lib/data/gcp";
 import { GcpKeys } from "../lib/data/keys/gcp";
 import { GcpDns } from "../lib/dns/gcp";
 import { GcpNetwork } from "../lib/network/gcp";
+import { GcpAuditLogins } from "../lib/audit/sql/gcp";
+import { PlatformNamespace } from "../lib/platform/namespaces";
 import { Platform } from "../lib/platform/platform";
 import { SecureNodes } from "../lib/secure-nodes/secure-nodes";
 import { GcpPlatformTarget } from "../lib/platform/targets/gcp";
@@ -18,6 +20,8 @@ import { gcpCloudAlertsProps, gcpDataProps, gcpDnsProps, gcpKeysProps, gcpNetwor
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { secureNodesProps } from "./secure-nodes-props";
+import { auditBackend, cloudAuditLedger } from "./audit";
+import { cloudLedgerProps } from "./audit-props";
 import { specStack } from "./spec-stack";
 
 /**
@@ -37,7 +41,8 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const vpn = vpnProps && new GcpSiteToSiteVpn(infra, "SiteToSiteVpn", vpnProps);
   const keys = new GcpKeys(infra, "Keys", gcpKeysProps(spec, network));
   const cluster = new GkeCluster(infra, "Cluster", gkeClusterProps(spec, network, keys));
-  const data = new GcpDataLayer(infra, "Data", gcpDataProps(spec, network, keys));
+  const ledger = cloudLedgerProps(spec);
+  const data = new GcpDataLayer(infra, "Data", { ...gcpDataProps(spec, network, keys), audit: ledger !== undefined });
   const observability = observabilityProps(spec);
   if (observability) new GcpCloudAlerts(infra, "CloudAlerts", gcpCloudAlertsProps(spec, { network, vpn, cluster, data }));
 
@@ -47,6 +52,17 @@ export function gcpStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
   const target = new GcpPlatformTarget(platform, "Target", { ...gcpTargetProps(spec, network), cluster, controlPlaneCidr: cluster.controlPlaneCidr, data, publicZoneName: dns.publicZone?.name });
   const addons = new Platform(platform, "Platform", { ...platformProps(spec), target });
   const monitoring = observability && new Observability(platform, "Observability", { ...observability, target, secrets: addons.secrets, addons: addons.metrics });
+  const auditNamespace = ledger && data.postgres && new PlatformNamespace(platform, "AuditNamespace", { name: "audit", component: "audit" });
+  const auditLogins = auditNamespace && data.postgres && new GcpAuditLogins(platform, "AuditLogins", { cluster, namespace: auditNamespace, server: data.postgres.auditServer });
+  const audit = ledger && auditNamespace && auditLogins && cloudAuditLedger(platform, spec, { ledger, namespace: auditNamespace, logins: auditLogins, target });
+  auditBackend(platform, spec, {
+    secrets: addons.secrets,
+    metricsCrds: monitoring ? monitoring.metrics.crds : undefined,
+    tenants: addons.tenants,
+    stores: data.stores,
+    storageClass: cluster.storageClass,
+    ledger: audit ? audit.access : undefined,
+  });
   const nodes = secureNodesProps(spec, target);
   if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [infra, platform];

@@ -46,5 +46,6 @@ export function onpremDataPlanProps(spec: OnpremSpec): OnpremDataPlanProps {
     retentionDays: spec.data.retentionDays,
     objectStore: objectStore && { endpoint: objectStore.endpoint, region: objectStore.region, credentialsSecret: objectStore.credentials.secretRef },
     protection: spec.data.protection,
+    audit: spec.audit?.type === "database" ? { retentionMonths: spec.audit.database.retentionMonths } : undefined,
   };
 }

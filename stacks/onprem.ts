@@ -13,6 +13,7 @@ import { existingClusterProps, isOnpremSpec, onpremDataPlanProps, onpremTargetPr
 import { observabilityProps } from "./observability-props";
 import { platformProps } from "./platform-props";
 import { secureNodesProps } from "./secure-nodes-props";
+import { auditBackend } from "./audit";
 import { specStack } from "./spec-stack";
 
 /**
@@ -53,6 +54,14 @@ export function onpremStacks(scope: Construct, spec: DeploymentSpec): ByocStack[
       // The in-cluster object store holds the logs and metrics buckets: the stores wait for it.
       dependsOn: [...target.prerequisites, ...(data?.objectStorage.release ? [data.objectStorage.release] : [])],
     });
+  auditBackend(platform, spec, {
+    secrets: addons.secrets,
+    metricsCrds: monitoring ? monitoring.metrics.crds : undefined,
+    tenants: addons.tenants,
+    stores: plan.stores,
+    storageClass: cluster.storageClass,
+    ledger: data?.auditAccess,
+  });
   const nodes = secureNodesProps(spec, target);
   if (nodes) new SecureNodes(platform, "SecureNodes", { ...nodes, target, secrets: addons.secrets, monitoring: monitoring && { crds: monitoring.metrics.crds, dependsOn: [monitoring.metrics.release] } });
   return [platform];

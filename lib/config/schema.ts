@@ -3,6 +3,7 @@ import { isPublicAddress } from "../core/cidr";
 import { Cluster, Platform, Vpn } from "./cluster";
 import { Data } from "./data";
 import { Observability } from "./observability";
+import { Audit } from "./audit";
 import { SecureNodes } from "./secure-nodes";
 import { accepted, addressRange, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
@@ -209,6 +210,7 @@ export const SpecSchema = z
     data: Data,
     observability: Observability,
     secureNodes: SecureNodes,
+    audit: Audit.optional().describe("The audit backend (the seed's auditProvider). Default: none"),
   })
   .strict()
   .superRefine(validateSpec, { when: (payload) => typeof payload.value === "object" && payload.value !== null });

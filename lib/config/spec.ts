@@ -4,6 +4,7 @@ import { describeIssues, MAX_PROBLEMS } from "./messages";
 import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } from "./schema";
 import { BUCKET_RETENTION_MARGIN_DAYS, observabilityBuckets, observabilityEnabled } from "./observability";
 import { knownZones } from "./regions";
+import { resolveAudit, type AuditPlan } from "./audit";
 import { resolveSecureNodes, type SecureNodesSpec } from "./secure-nodes";
 import { TIERS, type NodePoolSize } from "./tiers";
 import { AUTOSCALING } from "./validate-cluster";
@@ -44,7 +45,7 @@ export interface ObservabilitySpec {
   readonly grafana: ParsedSpec["observability"]["grafana"];
 }
 
-export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data" | "observability" | "secureNodes"> {
+export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cluster" | "platform" | "data" | "observability" | "secureNodes" | "audit"> {
   readonly network: Omit<ParsedSpec["network"], "zones" | "natGateways" | "endpoints"> & {
     /** Zone names, in the region's order; empty on-prem and in Azure regions without zones. */
     readonly zones: string[];
@@ -73,6 +74,8 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
   readonly observability?: ObservabilitySpec;
   /** The UDP secure-node tier with its phase's presets filled in; undefined when it is off. */
   readonly secureNodes?: SecureNodesSpec;
+  /** The audit backend; undefined when the spec has no `audit` section. */
+  readonly audit?: AuditPlan;
 }
 
 export type Target = DeploymentSpec["target"];
@@ -195,6 +198,7 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
       protection: data.protection === "enabled",
     },
     secureNodes: resolveSecureNodes(spec.secureNodes),
+    audit: resolveAudit(spec.audit),
     observability: observabilityEnabled(spec)
       ? {
           metrics: { ...observability.metrics, volumeGb: observability.metrics.volumeGb ?? TIERS[spec.tier].observability.metricsVolumeGb },

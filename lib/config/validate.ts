@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { contains, format, isPrivate, overlaps, parseIpv4Cidr, type Ipv4Block } from "../core/cidr";
 import { knownZones, REGION_FORMAT, ZONE_FORMAT, type Cloud } from "./regions";
+import { validateAudit } from "./audit";
 import { validateCluster } from "./validate-cluster";
 import { validateData } from "./validate-data";
 import { validateObservability } from "./observability";
@@ -44,6 +45,7 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
   validateData(spec, (i) => ctx.addIssue(i));
   validateObservability(spec, (i) => ctx.addIssue(i));
   validateSecureNodes(spec, (i) => ctx.addIssue(i));
+  validateAudit(spec, (i) => ctx.addIssue(i));
   validateTags(spec, (i) => ctx.addIssue(i));
   const issue = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message });
   const cloud = spec.target?.cloud;

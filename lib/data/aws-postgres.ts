@@ -8,6 +8,8 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
+import type { AwsAuditServer } from "../audit/sql/aws";
+import { AUDIT_DATABASE, AUDIT_ROLES } from "../audit/sql/roles";
 import { TIERS } from "../config/tiers";
 import { constructOutput } from "../core/outputs";
 import { namingOf, type Naming } from "../core/naming";
@@ -83,6 +85,10 @@ export class AwsPostgres extends Construct {
   /** The RDS-managed secret holding `username` and `password`. */
   readonly secretArn: string;
   readonly connection: DataStoreConnection;
+  /** The audit ledger's database on this server, as tenants reach it (used when the data layer publishes it). */
+  readonly auditConnection: DataStoreConnection;
+  /** What the platform stack's AwsAuditLogins need to create the audit database and its logins. */
+  readonly auditServer: AwsAuditServer;
   readonly version: string;
   readonly instanceClass: string;
   readonly storageGb: number;
@@ -204,6 +210,22 @@ export class AwsPostgres extends Construct {
         ca_bundle_url: `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`,
       },
       credentials: { remoteKey: this.secretArn, properties: { username: "username", password: "password" } },
+    };
+    this.auditConnection = {
+      kind: "audit",
+      host: this.instance.address,
+      port: PORT,
+      database: AUDIT_DATABASE,
+      // No password: the application's pods sign in as audit_app with IAM tokens (their role may rds-db:connect as it).
+      settings: { sslmode: "verify-full", ca_bundle_url: this.connection.settings.ca_bundle_url, auth: "iam", user: AUDIT_ROLES.app },
+    };
+    this.auditServer = {
+      host: this.instance.address,
+      port: PORT,
+      resourceId: this.instance.resourceId,
+      masterUser: MASTER_USER,
+      masterSecretArn: this.secretArn,
+      masterSecretKeyArn: props.secretsKey.arn,
     };
     constructOutput(this, "address", { value: this.instance.address, description: "The PostgreSQL instance's private host name." });
     constructOutput(this, "secret_arn", { value: this.secretArn, description: "The Secrets Manager secret RDS keeps the master credentials in." });

@@ -35,6 +35,12 @@ export interface AwsDataLayerProps {
   readonly logsKey?: IAwsKey;
   /** An RDS for PostgreSQL database with these options. @default - none */
   readonly postgres?: AwsPostgresOptions;
+  /**
+   * Publish the audit ledger's database (`audit` on the PostgreSQL server, IAM sign-in
+   * as `audit_app`) to tenants: the platform stack creates it (AwsAuditLogins). Needs
+   * `postgres`. @default false
+   */
+  readonly audit?: boolean;
   /** A DocumentDB cluster with these options. @default - none */
   readonly documents?: AwsDocumentsOptions;
   /** An ElastiCache (Valkey) cache with these options. @default - none */
@@ -101,7 +107,9 @@ export class AwsDataLayer extends Construct implements IAwsDataLayer {
     if (props.postgres && secretsKey) {
       this.postgres = new AwsPostgres(this, "Postgres", { ...store, ...props.postgres, secretsKey, region, partition, disasterRecovery });
       this.stores.push(this.postgres.connection);
+      if (props.audit) this.stores.push(this.postgres.auditConnection);
     }
+    if (props.audit && !props.postgres) throw new Error(`AwsDataLayer ${this.node.path}: audit needs postgres, the server the audit database lives on`);
     if (props.documents) {
       this.documents = new AwsDocuments(this, "Documents", { ...store, ...props.documents });
       this.stores.push(this.documents.connection);

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { AUDIT_DATABASE } from "../audit/sql/roles";
 import { setComponent } from "../core/tags";
 import { AzureDocuments, type AzureDocumentsProps } from "./azure-documents";
 import { AzurePostgres, type AzurePostgresOptions } from "./azure-postgres";
@@ -24,6 +25,11 @@ export interface AzureDataLayerProps extends AzureStoreProps {
   readonly buckets: AzureBlobStorageOptions;
   /** PostgreSQL flexible server and its sizes. @default - no PostgreSQL */
   readonly postgres?: AzurePostgresOptions;
+  /**
+   * Publish the audit ledger's database (`audit` on the PostgreSQL server, Entra sign-in)
+   * to tenants: the platform stack creates it (AzureAuditLogins). Needs `postgres`. @default false
+   */
+  readonly audit?: boolean;
   /** The document database (vCore) and where its administrator password is kept. @default - no document database */
   readonly documents?: Omit<AzureDocumentsProps, keyof AzureStoreProps>;
   /** Azure Managed Redis and its SKU. @default - no Redis */
@@ -62,6 +68,7 @@ export class AzureDataLayer extends Construct implements IAzureDataLayer {
     if (props.postgres) {
       this.postgres = new AzurePostgres(this, "Postgres", { ...store, ...props.postgres });
       this.stores.push(this.postgres.connection);
+      if (props.audit) this.stores.push({ ...this.postgres.connection, kind: "audit", database: AUDIT_DATABASE });
     }
     if (props.documents) {
       this.documents = new AzureDocuments(this, "Documents", { ...store, ...props.documents });

@@ -5,7 +5,8 @@
  * External Secrets.
  */
 
-export type DataStoreKind = "postgres" | "documents" | "redis";
+/** `audit`: the audit ledger's database, on the PostgreSQL server, with its own append-only login. */
+export type DataStoreKind = "postgres" | "documents" | "redis" | "audit";
 
 export interface DataStoreConnection {
   readonly kind: DataStoreKind;

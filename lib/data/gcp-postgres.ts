@@ -2,6 +2,7 @@ import { SqlDatabase } from "@cdktf/provider-google/lib/sql-database";
 import { SqlDatabaseInstance } from "@cdktf/provider-google/lib/sql-database-instance";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import type { GcpAuditServer } from "../audit/sql/gcp";
 import { POSTGRES_VERSIONS } from "../config/data";
 import { TIERS } from "../config/tiers";
 import { namingOf, type Naming } from "../core/naming";
@@ -87,6 +88,8 @@ export class GcpPostgres extends Construct {
   readonly instanceName: string;
   readonly database: SqlDatabase;
   readonly connection: DataStoreConnection;
+  /** What the platform stack's GcpAuditLogins need to create the audit database and its logins. */
+  readonly auditServer: GcpAuditServer;
   readonly version: string;
   readonly instanceClass: string;
   readonly storageGb: number;
@@ -206,6 +209,7 @@ export class GcpPostgres extends Construct {
       },
     };
 
+    this.auditServer = { project, instance: this.instance.name, host: this.instance.privateIpAddress, serverCa: this.instance.serverCaCert.get(0).cert };
     constructOutput(this, "instance", { value: this.instance.name, description: "The Cloud SQL instance: restore backups and clone to a point in time from it." });
     constructOutput(this, "connection_name", { value: this.instance.connectionName, description: "project:region:instance, for the Cloud SQL Auth Proxy and connectors." });
     constructOutput(this, "private_ip", { value: this.instance.privateIpAddress, description: "The instance's private IP (no public IP exists)." });

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { AUDIT_DATABASE } from "../audit/sql/roles";
 import { namingOf, type Naming } from "../core/naming";
 import { resolveRegion } from "../core/region";
 import { setComponent } from "../core/tags";
@@ -28,6 +29,11 @@ type Shared = "naming" | "project" | "region";
 export interface GcpDataLayerProps {
   /** Cloud SQL for PostgreSQL. @default - none */
   readonly postgres?: Omit<GcpPostgresProps, Shared>;
+  /**
+   * Publish the audit ledger's database (`audit` on the Cloud SQL instance, IAM sign-in)
+   * to tenants: the platform stack creates it (GcpAuditLogins). Needs `postgres`. @default false
+   */
+  readonly audit?: boolean;
   /** Firestore with MongoDB compatibility. @default - none */
   readonly documents?: Omit<GcpDocumentsProps, Shared>;
   /** Memorystore for Redis. @default - none */
@@ -75,7 +81,9 @@ export class GcpDataLayer extends Construct implements IGcpDataLayer {
     this.redis = props.redis ? new GcpRedis(this, "Redis", { ...props.redis, ...shared }) : undefined;
     this.storage = new GcpBuckets(this, "Buckets", { ...props.buckets, ...shared });
 
+    if (props.audit && !this.postgres) throw new Error(`GcpDataLayer ${this.node.path}: audit needs postgres, the instance the audit database lives on`);
     this.stores = [this.postgres, this.documents, this.redis].flatMap((s) => (s ? [s.connection] : []));
+    if (props.audit && this.postgres) this.stores.push({ ...this.postgres.connection, kind: "audit", database: AUDIT_DATABASE });
     this.buckets = this.storage.refs;
     this.credentialSecrets = this.stores.flatMap((s) => (s.credentials ? [s.credentials.remoteKey] : []));
     this.postgresInstanceName = this.postgres?.instanceName;

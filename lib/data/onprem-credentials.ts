@@ -25,6 +25,10 @@ export interface GeneratedSecretProps {
    * (`{{ .<key> }}`); only these keys are written. @default the generated keys as they are
    */
   readonly template?: Record<string, string>;
+  /** The Secret's type. @default "Opaque" */
+  readonly type?: string;
+  /** Labels on the Secret itself (e.g. CloudNativePG's `cnpg.io/reload`). @default none */
+  readonly secretLabels?: Record<string, string>;
 }
 
 /**
@@ -54,7 +58,16 @@ export function generatedSecret(props: GeneratedSecretProps): Record<string, unk
           name: props.name,
           creationPolicy: "Orphan",
           immutable: true,
-          ...(props.template ? { template: { engineVersion: "v2", data: props.template } } : {}),
+          ...(props.template || props.type || props.secretLabels
+            ? {
+                template: {
+                  ...(props.type ? { type: props.type } : {}),
+                  ...(props.secretLabels ? { metadata: { labels: props.secretLabels } } : {}),
+                  engineVersion: "v2",
+                  ...(props.template ? { data: props.template } : {}),
+                },
+              }
+            : {}),
         },
         dataFrom: [{ sourceRef: { generatorRef: { apiVersion: GENERATORS, kind: "Password", name: props.name } } }],
       },

@@ -3,6 +3,7 @@ import { TIERS } from "../config/tiers";
 import { ByocStack } from "../core/stack";
 import type { ICertManager } from "../platform/cert-manager";
 import type { IExternalSecrets } from "../platform/external-secrets";
+import { AUDIT_DATABASE, AUDIT_ROLES } from "../audit/sql/roles";
 import type { BucketRef, DataStoreConnection, DataStoreKind, IDataLayer, ObjectStoreAccess } from "./data";
 
 /** What every in-cluster store takes. */
@@ -76,7 +77,21 @@ export interface OnpremDataPlanProps {
   readonly objectStore?: ExternalObjectStore;
   /** `prevent_destroy` and kept volumes on every store; turning it off is for throwaway environments. @default true */
   readonly protection?: boolean;
+  /** The audit ledger's database on the PostgreSQL server (needs `postgres`). @default - none */
+  readonly audit?: OnpremAuditOptions;
 }
+
+export interface OnpremAuditOptions {
+  /** Events older than this many months are dropped, a whole monthly partition at a time. @default 84 (seven years) */
+  readonly retentionMonths?: number;
+}
+
+/** The audit ledger's logins on CloudNativePG (managed roles) and the Secrets their passwords are generated into. */
+export const AUDIT_LOGINS = {
+  migrator: { role: AUDIT_ROLES.migrator, secret: "postgres-audit-migrator" },
+  maintainer: { role: AUDIT_ROLES.maintainer, secret: "postgres-audit-keeper" },
+  app: { role: AUDIT_ROLES.app, secret: "postgres-audit-app" },
+} as const;
 
 /** The namespace every on-prem store, its operator and its secrets live in. */
 export const DATA_NAMESPACE = "data";
@@ -170,6 +185,8 @@ export class OnpremDataPlan implements IDataLayer {
   readonly redis?: { readonly memoryBytes: number; readonly ha: boolean };
   /** Resources of each MongoDB member, and how many. */
   readonly documents?: { readonly size: InstanceSize; readonly instances: number };
+  /** The audit ledger's database `audit` on the PostgreSQL server. */
+  readonly audit?: { readonly retentionMonths: number };
 
   constructor(props: OnpremDataPlanProps) {
     const { deployment } = props;
@@ -210,6 +227,24 @@ export class OnpremDataPlan implements IDataLayer {
         port: DATA_PORTS.postgres,
         database: this.database,
         // The server's certificate names this host and is signed by the internal CA (`ca.crt`).
+        settings: { sslmode: "verify-full" },
+        credentials: credentials(bundle),
+      });
+    }
+    if (props.audit) {
+      if (!this.postgres) throw new Error("OnpremDataPlan: audit needs postgres (the ledger's database lives on the PostgreSQL server)");
+      this.audit = { retentionMonths: props.audit.retentionMonths ?? 84 };
+      const app = AUDIT_LOGINS.app.secret;
+      const bundle = this.bundle("audit", {
+        username: { secret: app, key: "username" },
+        password: { secret: app, key: "password" },
+        "ca.crt": { secret: tlsSecret(ONPREM_DATA.postgres), key: "ca.crt" },
+      });
+      this.stores.push({
+        kind: "audit",
+        host: host(`${ONPREM_DATA.postgres}-rw`),
+        port: DATA_PORTS.postgres,
+        database: AUDIT_DATABASE,
         settings: { sslmode: "verify-full" },
         credentials: credentials(bundle),
       });

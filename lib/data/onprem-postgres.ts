@@ -1,11 +1,14 @@
 import { Construct } from "constructs";
 import { HelmChart, Manifests } from "../core/helm";
+import type { IExternalSecrets } from "../platform/external-secrets";
 import { protect } from "../core/protect";
 import { setComponent } from "../core/tags";
 import { CHARTS } from "../platform/charts";
 import { platformLabels } from "../platform/namespaces";
 import type { BackupTarget } from "./onprem-object-store";
-import { DATA_NAMESPACE, ONPREM_DATA, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
+import { AUDIT_DATABASE } from "../audit/sql/roles";
+import { generatedSecret } from "./onprem-credentials";
+import { AUDIT_LOGINS, DATA_NAMESPACE, ONPREM_DATA, tlsSecret, type OnpremStoreProps } from "./onprem-plan";
 import { serverCertificate, serviceNames } from "./onprem-tls";
 
 /**
@@ -27,6 +30,26 @@ export interface OnpremPostgresProps extends Omit<OnpremStoreProps, "secrets"> {
   readonly highAvailability?: boolean;
   /** Where base backups and WAL go: the object store's bucket for backups. */
   readonly backups: BackupTarget;
+  /** Generates the audit logins' passwords in the cluster. Required when the plan has `audit`. @default none */
+  readonly secrets?: IExternalSecrets;
+}
+
+/**
+ * The audit ledger's roles as CloudNativePG-managed roles: the group roles the
+ * migrations grant to, and the logins that are members of them. All are declared, so
+ * the operator's periodic reconciliation (which revokes memberships it was not told
+ * of) keeps exactly these; none has CREATEROLE, so the migrations cannot create roles
+ * the operator would fight over.
+ */
+function auditRoles(): Record<string, unknown>[] {
+  const group = (name: string) => ({ name, ensure: "present", login: false });
+  const login = (l: { role: string; secret: string }, inRoles: string[]) => ({ name: l.role, ensure: "present", login: true, inRoles, passwordSecret: { name: l.secret } });
+  return [
+    ...["audit_owner", "audit_writer", "audit_reader", "audit_maintainer"].map(group),
+    login(AUDIT_LOGINS.migrator, ["audit_owner"]),
+    login(AUDIT_LOGINS.maintainer, ["audit_maintainer"]),
+    login(AUDIT_LOGINS.app, ["audit_writer"]),
+  ];
 }
 
 /**
@@ -53,6 +76,7 @@ export class OnpremPostgres extends Construct {
     if (!image) {
       throw new Error(`OnpremPostgres ${id}: postgres.version must be one of ${Object.keys(POSTGRES_IMAGES).map((v) => `"${v}"`).join(", ")} (got ${JSON.stringify(pg.version)})`);
     }
+    if (plan.audit && !props.secrets) throw new Error(`OnpremPostgres ${id}: the plan has audit, whose logins' passwords External Secrets generates: give the secrets prop`);
     const replicas = props.highAvailability ? 2 : 1;
     const dependsOn = props.dependsOn ?? [];
 
@@ -138,9 +162,32 @@ export class OnpremPostgres extends Construct {
                 pg_hba: ["hostnossl all all all reject", "hostssl all all all scram-sha-256"],
               },
               bootstrap: { initdb: { database: plan.database, owner: "app" } },
+              ...(plan.audit ? { managed: { roles: auditRoles() } } : {}),
               plugins: [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: `${name}-backups` } }],
             },
           },
+          ...(plan.audit
+            ? [
+                ...Object.values(AUDIT_LOGINS).flatMap((l) =>
+                  generatedSecret({
+                    deployment: plan.deployment,
+                    name: l.secret,
+                    keys: ["password"],
+                    template: { username: l.role, password: "{{ .password }}" },
+                    // CloudNativePG reads managed roles' passwords from basic-auth Secrets and applies a change at once.
+                    type: "kubernetes.io/basic-auth",
+                    secretLabels: { "cnpg.io/reload": "true" },
+                  }),
+                ),
+                {
+                  apiVersion: "postgresql.cnpg.io/v1",
+                  kind: "Database",
+                  metadata: metadata(`${name}-audit`),
+                  // Retained when the object goes: dropping an audit database is never a side effect.
+                  spec: { name: AUDIT_DATABASE, owner: AUDIT_LOGINS.migrator.role, cluster: { name }, ensure: "present", databaseReclaimPolicy: "retain", encoding: "UTF8" },
+                },
+              ]
+            : []),
           {
             apiVersion: "postgresql.cnpg.io/v1",
             kind: "ScheduledBackup",
@@ -156,7 +203,7 @@ export class OnpremPostgres extends Construct {
             },
           },
         ],
-        dependsOn: [operator, plugin, props.certManager.release, props.certManager.issuers, ...props.backups.ready, ...dependsOn],
+        dependsOn: [operator, plugin, props.certManager.release, props.certManager.issuers, ...props.backups.ready, ...(props.secrets ? [props.secrets.release] : []), ...dependsOn],
       }).release,
       plan.protection,
     );

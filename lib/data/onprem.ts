@@ -1,5 +1,8 @@
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { AuditLedger, type LedgerDatabase, type LedgerLogin } from "../audit/sql/ledger";
 import { setComponent } from "../core/tags";
+import { platformLabels } from "../platform/namespaces";
 import type { ICertManager } from "../platform/cert-manager";
 import type { IExternalSecrets } from "../platform/external-secrets";
 import type { INamespace } from "../platform/namespaces";
@@ -9,8 +12,8 @@ import { OnpremClientBundles } from "./onprem-credentials";
 import { OnpremMongoDb } from "./onprem-mongodb";
 import { OnpremDataNetwork } from "./onprem-network";
 import { OnpremObjectStore } from "./onprem-object-store";
-import { DATA_NAMESPACE, DATA_PORTS, ONPREM_DATA, type OnpremDataPlan } from "./onprem-plan";
-import { OnpremPostgres } from "./onprem-postgres";
+import { AUDIT_LOGINS, DATA_NAMESPACE, DATA_PORTS, ONPREM_DATA, tlsSecret, type OnpremDataPlan } from "./onprem-plan";
+import { OnpremPostgres, POSTGRES_IMAGES } from "./onprem-postgres";
 import { OnpremValkey } from "./onprem-valkey";
 
 /** Ports the API server calls the operators' admission webhooks on. */
@@ -50,6 +53,10 @@ export class OnpremDataLayer extends Construct implements IDataLayer {
   readonly postgres?: OnpremPostgres;
   readonly redis?: OnpremValkey;
   readonly documents?: OnpremMongoDb;
+  /** The audit ledger's migrations and retention, when the plan has `audit`. */
+  readonly auditLedger?: AuditLedger;
+  /** Where the ledger's Jobs run and how its maintainer signs in (other ledger jobs, such as anchoring, reuse it). */
+  readonly auditAccess?: { readonly namespace: string; readonly database: LedgerDatabase; readonly maintainer: LedgerLogin; readonly ready: ITerraformDependable[] };
   readonly objectStorage: OnpremObjectStore;
   /** The stores' metrics endpoints, for PodMonitors: CloudNativePG's exporter on each instance. */
   readonly metrics: AddonMetrics[];
@@ -72,7 +79,28 @@ export class OnpremDataLayer extends Construct implements IDataLayer {
 
     this.objectStorage = new OnpremObjectStore(this, "ObjectStore", { ...common, secrets });
     if (plan.postgres) {
-      this.postgres = new OnpremPostgres(this, "Postgres", { ...common, highAvailability: props.highAvailability, backups: this.objectStorage.backups });
+      this.postgres = new OnpremPostgres(this, "Postgres", { ...common, highAvailability: props.highAvailability, backups: this.objectStorage.backups, secrets });
+    }
+    if (plan.audit && this.postgres) {
+      const pg = plan.postgres!;
+      const login = (l: { role: string; secret: string }) => ({ user: l.role, password: { secret: { name: l.secret, key: "password" } } });
+      const database: LedgerDatabase = { host: `${ONPREM_DATA.postgres}-rw.${DATA_NAMESPACE}.svc`, ca: { secret: { name: tlsSecret(ONPREM_DATA.postgres), key: "ca.crt" } } };
+      const maintainer = login(AUDIT_LOGINS.maintainer);
+      this.auditLedger = new AuditLedger(this, "AuditLedger", {
+        deployment: plan.deployment,
+        namespace: DATA_NAMESPACE,
+        database,
+        migrator: login(AUDIT_LOGINS.migrator),
+        maintainer,
+        clients: [AUDIT_LOGINS.app.role],
+        retentionMonths: plan.audit.retentionMonths,
+        // The server's own image: psql of the same major, run as its postgres user (26).
+        image: POSTGRES_IMAGES[pg.version],
+        runAsUser: 26,
+        labels: platformLabels(plan.deployment, "data"),
+        dependsOn: [this.postgres.release, ...dependsOn],
+      });
+      this.auditAccess = { namespace: DATA_NAMESPACE, database, maintainer, ready: [this.auditLedger.release] };
     }
     if (plan.redis) this.redis = new OnpremValkey(this, "Redis", { ...common, secrets });
     if (plan.documents) this.documents = new OnpremMongoDb(this, "Documents", { ...common, secrets });

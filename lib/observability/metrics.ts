@@ -263,7 +263,12 @@ export class Metrics extends Construct {
           },
         },
         grafana: this.grafanaValues(this.queryUrl, storage ? this.prometheusUrl : undefined),
-        "kube-state-metrics": { fullnameOverride: "kube-state-metrics", resources: size("20m", "64Mi", "500m", "512Mi") },
+        "kube-state-metrics": {
+          fullnameOverride: "kube-state-metrics",
+          resources: size("20m", "64Mi", "500m", "512Mi"),
+          // The Besu alerts tell validators from RPC nodes by their StatefulSets' role label.
+          metricLabelsAllowlist: ["statefulsets=[cdktf-byoc/besu-role]"],
+        },
         "prometheus-node-exporter": {
           fullnameOverride: "node-exporter",
           namespaceOverride: props.nodeAgentsNamespace.name,

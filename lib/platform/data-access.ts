@@ -36,6 +36,8 @@ export const WORKLOAD_SERVICE_ACCOUNT = "workload";
 export class DataAccess extends Construct {
   readonly configMap: ConfigMapV1;
   readonly serviceAccount: ServiceAccountV1;
+  /** The workloads' own PostgreSQL login where they sign in with their identity (Azure, GCP). @default - none: credentials are synced */
+  readonly postgresUser?: string;
 
   constructor(scope: Construct, id: string, props: DataAccessProps) {
     super(scope, id);
@@ -64,6 +66,7 @@ export class DataAccess extends Construct {
     const sa = { namespace, name: WORKLOAD_SERVICE_ACCOUNT };
     const buckets = data.buckets.filter((b) => !PLATFORM_BUCKETS.includes(b.purpose));
     const identity = props.target.workloadIdentity(this, sa, buckets);
+    this.postgresUser = identity.config.POSTGRES_USER;
     this.serviceAccount = new ServiceAccountV1(this, "Workload", {
       metadata: { name: sa.name, namespace, labels, annotations: identity.identity.serviceAccountAnnotations },
       dependsOn: [ready, ...identity.grants],

@@ -69,6 +69,8 @@ export class Platform extends Construct {
   readonly policy: PolicyEngine;
   readonly argoCd: ArgoCd;
   readonly tenants: Tenant[];
+  /** Each tenant's data access (endpoints, credentials, its workloads' identity); empty without a data layer. */
+  readonly dataAccess: DataAccess[] = [];
   readonly gateway?: EnvoyGateway;
   readonly remoteAccess?: RemoteAccessConnector;
   /** Every add-on's metrics endpoints: what AddonMonitors scrapes. */
@@ -117,7 +119,7 @@ export class Platform extends Construct {
     const data = target.data;
     if (data) {
       for (const tenant of this.tenants) {
-        new DataAccess(this, `Data-${tenant.namespace.name}`, { naming, target, data, namespace: tenant.namespace, secrets: this.secrets });
+        this.dataAccess.push(new DataAccess(this, `Data-${tenant.namespace.name}`, { naming, target, data, namespace: tenant.namespace, secrets: this.secrets }));
       }
     }
     this.argoCd = new ArgoCd(this, "ArgoCd", {

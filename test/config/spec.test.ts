@@ -95,7 +95,7 @@ describe("JSON Schema for editors", () => {
 
   test("it describes the spec's top-level fields and refuses unknown ones", () => {
     const schema = JSON.parse(renderJsonSchema());
-    expect(Object.keys(schema.properties).sort()).toEqual(["cluster", "data", "dns", "environment", "name", "network", "observability", "platform", "secureNodes", "state", "tags", "target", "tier", "vpn"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["audit", "cluster", "data", "dns", "environment", "name", "network", "observability", "platform", "secureNodes", "state", "tags", "target", "tier", "vpn"]);
     expect(schema.required).toEqual(["name", "target"]);
     expect(schema.additionalProperties).toBe(false);
   });

@@ -19,7 +19,7 @@ const tmp = mkdtempSync(join(tmpdir(), "byoc-helm-"));
 function render(values: string): unknown[] {
   const file = join(tmp, `values-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, values);
-  const out = execFileSync(ensureHelm(), ["template", "r", CHART_DIR, "--namespace", "ns", "-f", file], { encoding: "utf8" });
+  const out = execFileSync(ensureHelm(), ["template", "r", CHART_DIR, "--namespace", "ns", "-f", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return parseAllDocuments(out, { version: "1.1" }).map((d) => d.toJS()).filter((d) => d !== null);
 }
 

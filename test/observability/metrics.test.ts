@@ -1,3 +1,4 @@
+import { ROLE_LABEL } from "../../lib/audit/besu/pod";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -191,6 +192,10 @@ describe("Metrics on an existing cluster (on-prem target with Vault and the in-c
   const view = onprem();
   const kps = view.kps;
   const prometheus = kps.prometheus.prometheusSpec;
+
+  test("kube-state-metrics exports the Besu StatefulSets' role label, which the audit rules tell validators by", () => {
+    expect(kps["kube-state-metrics"].metricLabelsAllowlist).toEqual([`statefulsets=[${ROLE_LABEL}]`]);
+  });
 
   test("the operator's CRDs are their own pinned release, kept on uninstall; the stack installs none and waits for them", () => {
     const crds = view.release("prometheus-operator-crds");

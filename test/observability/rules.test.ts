@@ -52,7 +52,7 @@ interface TestFile {
 
 describe("shipped alert rules", () => {
   test("promtool check rules passes on every rule file", () => {
-    expect(ruleFiles.map((f) => f.area).sort()).toEqual(["certificates", "cluster", "data", "observability", "platform"]);
+    expect(ruleFiles.map((f) => f.area).sort()).toEqual(["audit", "certificates", "cluster", "data", "observability", "platform"]);
     const { status, output } = run("check", "rules", ...ruleFiles.map((f) => f.path));
     expect(status, output).toBe(0);
   });
@@ -229,7 +229,7 @@ describe("RulesAndDashboards", () => {
 
   test("refuses an area it does not ship, naming the ones it does", () => {
     expect(() => synthStack({ include: ["data", "udp"] })).toThrow(
-      /RulesAndDashboards Rules: include has "udp"; the shipped areas are "certificates", "cluster", "data", "observability", "platform"/,
+      /RulesAndDashboards Rules: include has "udp"; the shipped areas are "audit", "certificates", "cluster", "data", "observability", "platform"/,
     );
   });
 });

@@ -78,7 +78,7 @@ describe("as Helm renders them", () => {
     for (const [i, release] of releases.entries()) {
       const values = join(tmp, `${cloud}-${i}.yaml`);
       writeFileSync(values, release.block.values[0]);
-      const out = execFileSync(ensureHelm(), ["template", release.block.name, chartDir, "--namespace", release.block.namespace, "-f", values], { encoding: "utf8" });
+      const out = execFileSync(ensureHelm(), ["template", release.block.name, chartDir, "--namespace", release.block.namespace, "-f", values], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
       const documents = parseAllDocuments(out, { version: "1.1" }).map((d) => d.toJS()).filter((d) => d !== null);
       rendered += documents.length;
       expect(documents.flatMap((d) => checkObject(d, templates))).toEqual([]);

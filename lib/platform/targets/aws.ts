@@ -1,4 +1,4 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
@@ -49,6 +49,12 @@ export interface AwsPlatformTargetProps {
   readonly protection?: boolean;
   /** Names the data-credentials reader role; External Secrets reads the secrets under `<deployment>/`. @default - the enclosing ByocStack's naming */
   readonly naming?: Naming;
+  /**
+   * What lets tenants' workloads sign in to the audit ledger's database (`rds-db:connect`
+   * as its application login: AwsAuditLogins' `appStatement`), added to their roles.
+   * @default - none: no audit ledger
+   */
+  readonly auditSignIn?: DataAwsIamPolicyDocumentStatement;
 }
 
 /** Pod Identity binds a role outside the pod: nothing goes on the service account or pods. */
@@ -95,6 +101,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   private readonly naming: Naming;
   private readonly network: IAwsNetwork;
   private readonly publicZoneId?: string;
+  private readonly auditSignIn?: DataAwsIamPolicyDocumentStatement;
   /** The External Secrets controller's role, which assumes the data-credentials reader. */
   private secretStoreRole?: PodIdentityRole;
 
@@ -107,6 +114,7 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
     this.network = network;
     this.data = props.data;
     this.publicZoneId = props.publicZoneId;
+    this.auditSignIn = props.auditSignIn;
     this.albIngress = props.albIngress ?? false;
     this.protection = props.protection ?? true;
     this.loadBalancerController = new AwsLoadBalancerController(this, "LoadBalancerController", { cluster, vpcId: network.vpcId });
@@ -261,46 +269,50 @@ export class AwsPlatformTarget extends Construct implements IPlatformTarget {
   }
 
   /**
-   * A tenant's workloads: the bucket access below, nothing more. No `rds-db:connect`: no
-   * database role is mapped to IAM (that takes SQL inside the database), so workloads log
-   * in with the synced credentials. Empty bindings when the tenant gets no bucket.
+   * A tenant's workloads: the bucket access below, and with an audit ledger its IAM
+   * sign-in as the ledger's application login (`auditSignIn`). The product's own
+   * database takes the synced credentials (no database role of it is mapped to IAM).
+   * Empty bindings when the tenant gets neither.
    */
   workloadIdentity(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
-    return this.bucketAccess(scope, sa, buckets);
+    return this.podRole(scope, sa, buckets, this.auditSignIn ? [this.auditSignIn] : []);
   }
 
   /** Read, write and list on exactly `buckets`, and the data key through S3 only, through a Pod Identity role. */
   bucketAccess(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[]): Binding<Record<string, string>> {
+    return this.podRole(scope, sa, buckets, []);
+  }
+
+  private podRole(scope: Construct, sa: ServiceAccountRef, buckets: BucketRef[], more: DataAwsIamPolicyDocumentStatement[]): Binding<Record<string, string>> {
     const { cluster, data } = this;
-    if (buckets.length === 0) return { identity: NO_IDENTITY, grants: [], config: {} };
-    if (!data) throw new Error(`${sa.namespace}/${sa.name}: buckets without a data layer on this target`);
-    const arns = buckets.map((b) => `arn:${cluster.partition}:s3:::${b.name}`);
+    if (buckets.length === 0 && more.length === 0) return { identity: NO_IDENTITY, grants: [], config: {} };
+    if (buckets.length > 0 && !data) throw new Error(`${sa.namespace}/${sa.name}: buckets without a data layer on this target`);
     const role = cluster.bindServiceAccount(scope, "WorkloadIdentity", {
       namespace: sa.namespace,
       serviceAccount: sa.name,
-      statements: [
-        { sid: "ListBuckets", actions: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], resources: arns },
-        {
-          sid: "ReadWriteObjects",
-          actions: [
-            "s3:GetObject",
-            "s3:GetObjectVersion",
-            "s3:PutObject",
-            "s3:DeleteObject",
-            "s3:AbortMultipartUpload",
-            "s3:ListMultipartUploadParts",
-          ],
-          resources: arns.map((a) => `${a}/*`),
-        },
-        {
-          sid: "DataKeyThroughS3",
-          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [data.key.arn],
-          condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${cluster.region}.amazonaws.com`] }],
-        },
-      ],
+      statements: [...(data && buckets.length > 0 ? this.bucketStatements(buckets, data) : []), ...more],
     });
     return { identity: NO_IDENTITY, grants: role.grants, config: {} };
+  }
+
+  /** Read, write and list on exactly `buckets`, and the data key through S3 only. */
+  private bucketStatements(buckets: BucketRef[], data: IAwsDataLayer): DataAwsIamPolicyDocumentStatement[] {
+    const { cluster } = this;
+    const arns = buckets.map((b) => `arn:${cluster.partition}:s3:::${b.name}`);
+    return [
+      { sid: "ListBuckets", actions: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], resources: arns },
+      {
+        sid: "ReadWriteObjects",
+        actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        resources: arns.map((a) => `${a}/*`),
+      },
+      {
+        sid: "DataKeyThroughS3",
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: [data.key.arn],
+        condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${cluster.region}.amazonaws.com`] }],
+      },
+    ];
   }
 
   /** An NLB of the load balancer controller behind security groups the kit writes: see awsUdpService. */
