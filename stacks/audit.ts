@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { AuditAnchorJob } from "../lib/audit/anchor/job";
 import { besuNetworkPlan } from "../lib/audit/besu-plan";
 import { BesuNetwork } from "../lib/audit/besu/besu";
+import { RPC_PORT as BESU_RPC_PORT } from "../lib/audit/besu/config";
 import { AuditProviderConfig } from "../lib/audit/provider";
 import { CloudAuditLedger, type ICloudAuditLogins } from "../lib/audit/sql/cloud";
 import type { LedgerDatabase, LedgerLogin } from "../lib/audit/sql/ledger";
@@ -52,7 +53,7 @@ function anchorEgress(spec: DeploymentSpec, database: { cidr: string; ports?: { 
   if (!spec.audit?.anchor || spec.audit.blockchain?.type !== "besu") return [];
   return [
     AuditAnchorJob.egressAllow({
-      rpc: { peers: [{ namespace: BesuNetwork.DEFAULT_NAMESPACE }], ports: [{ port: 8545 }] },
+      rpc: { peers: [{ namespace: BesuNetwork.DEFAULT_NAMESPACE }], ports: [{ port: BESU_RPC_PORT }] },
       database: { peers: database.map((d) => ({ cidr: d.cidr })), ports: [{ port: 5432 }] },
     }),
   ];
@@ -80,6 +81,10 @@ export function auditBackend(scope: Construct, spec: DeploymentSpec, wiring: Aud
       rpcClients: [...wiring.tenants.map((t) => ({ namespace: t.namespace.name })), ...(wiring.ledger && audit.anchor ? [AuditAnchorJob.peer(wiring.ledger.namespace)] : [])],
     });
     chainEndpoint = network.rpcUrl;
+    // The tenants' default-deny egress lets them reach the chain's JSON-RPC (its own policy admits them).
+    for (const tenant of wiring.tenants) {
+      tenant.allowEgress({ name: "allow-to-audit-chain", egress: [{ peers: [{ namespace: network.namespace.name }], ports: [{ port: BESU_RPC_PORT }] }] });
+    }
   }
   const anchor = audit.anchor;
   if (anchor && wiring.ledger && chainEndpoint) {

@@ -66,6 +66,7 @@ export class Tenant extends Construct {
   readonly namespace: PlatformNamespace;
   readonly pods: number;
   readonly internetEgress: boolean;
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: TenantProps) {
     super(scope, id);
@@ -96,11 +97,8 @@ export class Tenant extends Construct {
       labels: { [TENANT_LABEL]: props.name },
       sccGrant: false,
     });
-    const metadata = (name: string) => ({
-      name,
-      namespace: this.namespace.reference,
-      labels: platformLabels(naming.deployment, "tenant"),
-    });
+    this.labels = platformLabels(naming.deployment, "tenant");
+    const metadata = (name: string) => ({ name, namespace: this.namespace.reference, labels: this.labels });
 
     new ResourceQuotaV1(this, "Quota", {
       metadata: metadata("tenant-quota"),
@@ -138,5 +136,14 @@ export class Tenant extends Construct {
     if (this.internetEgress) {
       policy("AllowInternetHttps", { name: "allow-internet-https", egress: [{ peers: [INTERNET], ports: tcp(443) }] });
     }
+  }
+
+  /**
+   * One more way out of the namespace, beside what its own policies allow (NetworkPolicies
+   * add up): e.g. the audit chain's JSON-RPC for the applications that write to it.
+   */
+  allowEgress(allow: NetworkAllow): NetworkPolicyV1 {
+    if (!allow.egress) throw new Error(`Tenant ${this.node.id}: allowEgress(${allow.name}) names no egress rules`);
+    return new NetworkPolicyV1(this, allow.name, { metadata: { name: allow.name, namespace: this.namespace.reference, labels: this.labels }, spec: networkPolicySpec(allow) });
   }
 }

@@ -56,5 +56,11 @@ describe.each(TARGET_CLOUDS)("audit on %s", (cloud) => {
     expect(objects(stacks).filter((m) => m.release.block.name === "audit-ledger")).toEqual([]);
     expect(provider(stacks)).toContain("endpoint: http://besu-rpc.besu.svc:8545");
     expect(provider(stacks)).toMatch(/^auditProvider:\n {2}type: blockchain\n/);
+    // The applications reach it: their namespace's egress admits the chain's namespace on the RPC port.
+    const egress = Object.values(stacks).flatMap((s) => s.resources("kubernetes_network_policy_v1")).filter((p) => p.metadata.name === "allow-to-audit-chain");
+    expect(egress.length).toBeGreaterThan(0);
+    for (const p of egress) {
+      expect(p.spec.egress).toEqual([{ to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "besu" } } }], ports: [{ port: "8545", protocol: "TCP" }] }]);
+    }
   }, 120_000);
 });
