@@ -7,10 +7,8 @@ import { setComponent } from "../../core/tags";
 import type { INamespace } from "../../platform/namespaces";
 import { AUDIT_DATABASE, type AuditLedgerProps, type LedgerAdminStep, type LedgerDatabase, type LedgerLogin } from "./ledger";
 import type { ICloudAuditLogins } from "./cloud";
+import { AWS_CLI_IMAGE } from "./images";
 import { AUDIT_ROLES, createDatabaseSql } from "./roles";
-
-/** The AWS CLI image the token containers run (v2 >= 2.15 reads EKS Pod Identity credentials). */
-export const AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.36.46";
 
 /** The RDS instance the audit database lives on. */
 export interface AwsAuditServer {

@@ -11,11 +11,9 @@ import { setComponent } from "../../core/tags";
 import type { IAzureEntraLogin } from "../../data/azure-store";
 import type { INamespace } from "../../platform/namespaces";
 import type { ICloudAuditLogins } from "./cloud";
+import { CURL_IMAGE } from "./images";
 import { AUDIT_DATABASE, type AuditLedgerProps, type LedgerAdminStep, type LedgerDatabase, type LedgerLogin, type LedgerToken } from "./ledger";
 import { AUDIT_ROLES, createDatabaseSql } from "./roles";
-
-/** The curl image the token containers run (Alpine: a POSIX shell and sed besides curl). */
-export const CURL_IMAGE = "docker.io/curlimages/curl:8.23.0";
 
 /** What an Entra token for Azure Database for PostgreSQL is issued for. */
 export const OSSRDBMS_SCOPE = "https://ossrdbms-aad.database.windows.net/.default";

@@ -11,11 +11,9 @@ import { namingOf, type Naming } from "../../core/naming";
 import { setComponent } from "../../core/tags";
 import type { INamespace } from "../../platform/namespaces";
 import type { ICloudAuditLogins } from "./cloud";
+import { CURL_IMAGE } from "./images";
 import { AUDIT_DATABASE, type AuditLedgerProps, type LedgerAdminStep, type LedgerDatabase, type LedgerLogin, type LedgerToken } from "./ledger";
 import { AUDIT_ROLES, createDatabaseSql } from "./roles";
-
-/** The curl image the token containers run (metadata server, Cloud SQL Admin API). */
-export const CURL_IMAGE = "curlimages/curl:8.22.0";
 
 /**
  * Cloud SQL's role that every IAM service-account user is made a member of: the ledger's
