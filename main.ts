@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
 import tokenStackTrace = require("cdktf/lib/tokens/private/stack-trace");
+import { ComplianceError } from "./lib/compliance/aspect";
 import { TARGET_CLOUDS, defaultSpec } from "./lib/config/defaults";
 import { loadSpec, parseSpec, SpecError, type DeploymentSpec } from "./lib/config/spec";
 import { MissingProviderError } from "./lib/core/provider-packages";
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SpecError || error instanceof MissingProviderError) {
+  if (error instanceof SpecError || error instanceof MissingProviderError || error instanceof ComplianceError) {
     console.error(error.message);
     process.exit(1);
   }

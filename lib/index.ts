@@ -41,7 +41,14 @@ export { awsPlan, azurePlan, gcpPlan } from "./network/plan";
 export { CHARTS, RETIRED_CHARTS } from "./platform/charts";
 export { BASELINE_RULES, type BaselineRule } from "./platform/policy-rules";
 export type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest, WorkloadIdentity } from "./platform/target";
-export { buildStacks } from "../stacks";
+export { buildStacks, type BuildOptions } from "../stacks";
+// Compliance profiles: controls as code, the aspect that checks them, the evidence report.
+export { CHECKS, CONTROLS, FRAMEWORKS, FRAMEWORK_NAMES, MINIMUMS, minimumsOf, type CheckId, type Control, type Framework, type Minimums } from "./compliance/frameworks";
+export { ComplianceAspect, ComplianceError, type ComplianceAspectProps, type ControlResult, type ControlStatus, type IComplianceFacts } from "./compliance/aspect";
+export type { Finding, Subject, Verdict } from "./compliance/checks";
+export { complianceReport, reportMarkdown, type ComplianceReport, type ReportInput } from "./compliance/report";
+export { reportHtml } from "./compliance/report-html";
+export { writeComplianceReport } from "./compliance/write";
 // Props and interfaces of the add-ons (types only: no provider package is loaded).
 export type { PlatformIngress, PlatformProps } from "./platform/platform";
 export type { INamespace } from "./platform/namespaces";

@@ -54,6 +54,7 @@ export function awsDnsProps(spec: AwsSpec, network: AwsNetwork, keys: AwsKeys, u
     domain: dns.domain,
     acmCertificate: dns.certificates === "acm",
     usEast1Provider,
+    queryLogs: dns.queryLogs,
     // Query logs are kept like the flow logs; their keys are protected like the kit's others.
     queryLogRetentionDays: spec.network.flowLogRetentionDays,
     dnssec: dns.dnssec,

@@ -79,7 +79,7 @@ export function awsStacks(scope: Construct, spec: DeploymentSpec): ByocStack[] {
  * with a public zone, in a stack of another region.
  */
 function usEast1(infra: ByocStack, spec: AwsSpec, allowedAccountIds?: string[]): AwsProvider | undefined {
-  if (!spec.dns.domain || spec.target.region === ROUTE53_LOGS_REGION) return undefined;
+  if (!spec.dns.domain || !(spec.dns.queryLogs || spec.dns.dnssec) || spec.target.region === ROUTE53_LOGS_REGION) return undefined;
   return new AwsProvider(infra, "aws-us-east-1", { alias: "us_east_1", region: ROUTE53_LOGS_REGION, allowedAccountIds });
 }
 

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ComplianceError } from "../compliance/aspect";
 import { SpecError } from "../config/spec";
 import { MissingProviderError } from "../core/provider-packages";
 import { commentTarget, upsertComment } from "../ci/comment";
@@ -50,7 +51,7 @@ export async function ci(argv: string[]): Promise<number> {
         return usageError(`unknown subcommand "${sub}"`);
     }
   } catch (e) {
-    if (e instanceof SpecError || e instanceof CiLayoutError || e instanceof TemplateExistsError || e instanceof MissingProviderError || e instanceof ArgumentError) {
+    if (e instanceof SpecError || e instanceof ComplianceError || e instanceof CiLayoutError || e instanceof TemplateExistsError || e instanceof MissingProviderError || e instanceof ArgumentError) {
       process.stderr.write(`ci ${sub}: ${e.message}\n`);
       return e instanceof ArgumentError ? 2 : 1;
     }

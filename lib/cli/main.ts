@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     run: async (argv) => (await withOptional("viem", "audit-anchor", () => import("./audit-anchor"))).auditAnchor(argv),
   },
   "plan-guard": { summary: "summarize a plan (terraform show -json) and refuse one that destroys or replaces a stateful resource", run: async (argv) => (await import("./plan-guard")).planGuard(argv) },
+  "compliance-report": {
+    summary: "write the evidence report (HTML, JSON, Markdown) of the deployment's compliance frameworks",
+    run: async (argv) => (await import("./compliance-report")).complianceReportCommand(argv),
+  },
   ci: { summary: "CI pipelines: write templates (ci init), list deployments, synthesize one, post plan summaries", run: async (argv) => (await import("./ci")).ci(argv) },
 };
 

@@ -4,6 +4,7 @@ import { Cluster, Platform, Vpn } from "./cluster";
 import { Data } from "./data";
 import { Observability } from "./observability";
 import { Audit } from "./audit";
+import { Compliance } from "./compliance";
 import { SecureNodes } from "./secure-nodes";
 import { accepted, addressRange, cidr, dnsLabel, hostname, oneOf, regionOf, SecretRef, uuid } from "./fields";
 import { validateSpec } from "./validate";
@@ -186,13 +187,17 @@ export const Dns = z
     domain: hostname.optional().describe("The product's public domain (UI/API). A public zone is created for it. Default: no public zone"),
     privateZone: hostname.optional().describe("Private zone attached to the network. Default: `internal.<domain>`, or `<name>.internal`"),
     certificates: oneOf(["acm", "cert-manager"]).optional().describe("Who issues TLS certificates. Default: \"acm\" on aws when a domain is set, else \"cert-manager\""),
+    queryLogs: z
+      .boolean()
+      .default(true)
+      .describe("aws with a domain: log the public zone's queries (Route 53 writes them to us-east-1 only). Default: true"),
     dnssec: z
       .boolean()
       .default(false)
       .describe("aws with a domain: sign the public zone with DNSSEC; then add the DS record (output `dns_public_zone_ds_record`) at the parent zone. Default: false"),
   })
   .strict()
-  .default({ dnssec: false });
+  .default({ queryLogs: true, dnssec: false });
 
 export const SpecSchema = z
   .object({
@@ -211,6 +216,7 @@ export const SpecSchema = z
     observability: Observability,
     secureNodes: SecureNodes,
     audit: Audit.optional().describe("The audit backend (the seed's auditProvider). Default: none"),
+    compliance: Compliance,
   })
   .strict()
   .superRefine(validateSpec, { when: (payload) => typeof payload.value === "object" && payload.value !== null });

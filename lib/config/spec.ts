@@ -5,6 +5,7 @@ import { DEFAULT_AWS_ENDPOINTS, SpecSchema, type ParsedSpec, type SpecInput } fr
 import { BUCKET_RETENTION_MARGIN_DAYS, observabilityBuckets, observabilityEnabled } from "./observability";
 import { knownZones } from "./regions";
 import { resolveAudit, type AuditPlan } from "./audit";
+import { complianceDefaults } from "./compliance";
 import { resolveSecureNodes, type SecureNodesSpec } from "./secure-nodes";
 import { TIERS, type NodePoolSize } from "./tiers";
 import { AUTOSCALING } from "./validate-cluster";
@@ -56,6 +57,7 @@ export interface DeploymentSpec extends Omit<ParsedSpec, "network" | "dns" | "cl
     readonly domain?: string;
     readonly privateZone: string;
     readonly certificates: "acm" | "cert-manager";
+    readonly queryLogs: boolean;
     readonly dnssec: boolean;
   };
   readonly cluster: {
@@ -129,7 +131,8 @@ export function loadSpec(path: string): DeploymentSpec {
 }
 
 function validate(doc: Pick<SpecDocument, "data"> & Partial<SpecDocument>, source?: string): DeploymentSpec {
-  const result = SpecSchema.safeParse(doc.data);
+  // A compliance profile's raised defaults are filled in first; explicit values are then checked against them.
+  const result = SpecSchema.safeParse(complianceDefaults(doc.data));
   if (!result.success) {
     const { problems, total } = describeIssues(SpecSchema, result.error.issues, doc.data, { sourceOf: doc.sourceOf });
     throw new SpecError(problems, source, total);
@@ -159,6 +162,7 @@ function resolve(spec: ParsedSpec): DeploymentSpec {
       domain: dns.domain,
       privateZone: dns.privateZone ?? (dns.domain ? `internal.${dns.domain}` : `${spec.name}.internal`),
       certificates: dns.certificates ?? (target.cloud === "aws" && dns.domain ? "acm" : "cert-manager"),
+      queryLogs: dns.queryLogs,
       dnssec: dns.dnssec,
     },
     cluster: {

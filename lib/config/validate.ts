@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { contains, format, isPrivate, overlaps, parseIpv4Cidr, type Ipv4Block } from "../core/cidr";
 import { knownZones, REGION_FORMAT, ZONE_FORMAT, type Cloud } from "./regions";
 import { validateAudit } from "./audit";
+import { validateCompliance } from "./compliance";
 import { validateCluster } from "./validate-cluster";
 import { validateData } from "./validate-data";
 import { validateObservability } from "./observability";
@@ -35,7 +36,7 @@ interface Loose {
     endpoints?: string[];
     peers?: { name?: string; cidrs?: string[]; psk?: { secretRef?: string }; bgpAsn?: number; tunnelInsideCidrs?: string[] }[];
   };
-  dns?: { domain?: string; privateZone?: string; certificates?: string; dnssec?: unknown };
+  dns?: { domain?: string; privateZone?: string; certificates?: string; queryLogs?: unknown; dnssec?: unknown };
   observability?: unknown;
 }
 
@@ -46,6 +47,7 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
   validateObservability(spec, (i) => ctx.addIssue(i));
   validateSecureNodes(spec, (i) => ctx.addIssue(i));
   validateAudit(spec, (i) => ctx.addIssue(i));
+  validateCompliance(spec, (i) => ctx.addIssue(i));
   validateTags(spec, (i) => ctx.addIssue(i));
   const issue = (path: Path, message: string) => ctx.addIssue({ code: "custom", path, message });
   const cloud = spec.target?.cloud;
@@ -93,6 +95,9 @@ export function validateSpec(spec: Loose, ctx: Ctx): void {
     issue(["dns", "dnssec"], cloud === "gcp" ? "applies to aws only; gcp always signs the public zone with DNSSEC" : `applies to aws only; the kit does not sign ${cloud} zones`);
   } else if (dns.dnssec === true && !dns.domain) {
     issue(["dns", "dnssec"], "needs dns.domain: DNSSEC signs the public zone");
+  }
+  if (dns.queryLogs === false && cloud !== "aws") {
+    issue(["dns", "queryLogs"], `applies to aws only: it turns off Route 53's query logs, which go to us-east-1 (${cloud === "gcp" ? "gcp's public zone logs queries to the project's Cloud Logging" : `the kit keeps no query logs on ${cloud}`})`);
   }
 }
 

@@ -42,6 +42,12 @@ export interface AwsDnsProps {
    * @default - the stack's default AWS provider, which must then be in us-east-1
    */
   readonly usEast1Provider?: AwsProvider;
+  /**
+   * Logs the public zone's queries. Route 53 writes them only to us-east-1 (they carry
+   * client subnets): a deployment that must keep personal data in another jurisdiction
+   * turns them off. @default true
+   */
+  readonly queryLogs?: boolean;
   /** Days the public zone's query logs are kept, one of LOG_RETENTION_DAYS. @default 365 */
   readonly queryLogRetentionDays?: number;
   /**
@@ -82,6 +88,7 @@ export class AwsDns extends Construct implements IDns {
   readonly keySigningKey?: Route53KeySigningKey;
 
   readonly acmCertificate: boolean;
+  readonly queryLogs: boolean;
   readonly queryLogRetentionDays: number;
   readonly dnssec: boolean;
   readonly protection: boolean;
@@ -95,7 +102,7 @@ export class AwsDns extends Construct implements IDns {
     }
     requireProp(this, "queryLogRetentionDays", props.queryLogRetentionDays, (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
     if (props.dnssec && !domain) throw new Error(`${label(this)}: dnssec signs the public zone, which needs a domain`);
-    if (domain && !props.usEast1Provider) {
+    if (domain && (props.queryLogs !== false || props.dnssec) && !props.usEast1Provider) {
       const region = providerRegion(this, "aws");
       if (region !== undefined && !Token.isUnresolved(region) && region !== ROUTE53_LOGS_REGION) {
         throw new Error(
@@ -108,6 +115,7 @@ export class AwsDns extends Construct implements IDns {
     this.domain = domain;
     this.privateZoneName = props.privateZone ?? (domain ? `internal.${domain}` : `${naming.deployment}.internal`);
     this.acmCertificate = props.acmCertificate ?? true;
+    this.queryLogs = props.queryLogs ?? true;
     this.queryLogRetentionDays = props.queryLogRetentionDays ?? AwsDns.DEFAULT_QUERY_LOG_RETENTION_DAYS;
     this.dnssec = props.dnssec ?? false;
     this.protection = props.protection ?? true;
@@ -134,7 +142,7 @@ export class AwsDns extends Construct implements IDns {
       accountId: props.accountId ?? new DataAwsCallerIdentity(this, "Account").accountId,
       partition: props.partition ?? new DataAwsPartition(this, "Partition").partition,
     };
-    this.queryLogGroup = this.queryLogging(zoneSecurity);
+    if (this.queryLogs) this.queryLogGroup = this.queryLogging(zoneSecurity);
     if (this.dnssec) this.keySigningKey = this.signing(zoneSecurity);
     if (!this.acmCertificate) return;
 

@@ -23,7 +23,8 @@ describe("parseSpec defaults", () => {
     expect(spec.network.zones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
     expect(spec.network.natGateways).toBe("single");
     expect(spec.network.endpoints).toContain("eks-auth");
-    expect(spec.dns).toEqual({ domain: undefined, privateZone: "acme.internal", certificates: "cert-manager", dnssec: false });
+    expect(spec.dns).toEqual({ domain: undefined, privateZone: "acme.internal", certificates: "cert-manager", queryLogs: true, dnssec: false });
+    expect(spec.compliance).toEqual([]);
   });
 
   test("the tier drives NAT gateways unless the spec sets them", () => {
@@ -54,7 +55,7 @@ describe("parseSpec defaults", () => {
 
   test("with a domain on AWS: ACM certificates and internal.<domain> as the private zone", () => {
     const spec = parseSpec({ name: "acme", target: { cloud: "aws", region: "eu-west-1" }, dns: { domain: "acme.example.com" } });
-    expect(spec.dns).toEqual({ domain: "acme.example.com", privateZone: "internal.acme.example.com", certificates: "acm", dnssec: false });
+    expect(spec.dns).toEqual({ domain: "acme.example.com", privateZone: "internal.acme.example.com", certificates: "acm", queryLogs: true, dnssec: false });
   });
 });
 
@@ -95,7 +96,7 @@ describe("JSON Schema for editors", () => {
 
   test("it describes the spec's top-level fields and refuses unknown ones", () => {
     const schema = JSON.parse(renderJsonSchema());
-    expect(Object.keys(schema.properties).sort()).toEqual(["audit", "cluster", "data", "dns", "environment", "name", "network", "observability", "platform", "secureNodes", "state", "tags", "target", "tier", "vpn"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["audit", "cluster", "compliance", "data", "dns", "environment", "name", "network", "observability", "platform", "secureNodes", "state", "tags", "target", "tier", "vpn"]);
     expect(schema.required).toEqual(["name", "target"]);
     expect(schema.additionalProperties).toBe(false);
   });

@@ -163,6 +163,21 @@ describe("AwsDns", () => {
     expect(parseSpec({ name: "acme", target: { cloud: "aws", region: "us-west-2" } }).dns.dnssec).toBe(false);
   });
 
+  test("dns.queryLogs false: no query log, its group, key or policy; the us-east-1 provider only for a DNSSEC key", async () => {
+    const quiet = async (dnssec: boolean) => (await synth({ name: "acme", target: { cloud: "aws", region: "eu-west-1" }, dns: { domain: "acme.example.com", queryLogs: false, dnssec } })).infra;
+    for (const dnssec of [false, true]) {
+      const stack = await quiet(dnssec);
+      expect(stack.resources("aws_route53_query_log")).toEqual([]);
+      expect(stack.resources("aws_cloudwatch_log_group").filter((g) => g.name.startsWith("/aws/route53/"))).toEqual([]);
+      expect(stack.resources("aws_cloudwatch_log_resource_policy")).toEqual([]);
+      expect(stack.resources("aws_kms_key").filter((k) => k.tags.Name === "acme-dns-query-logs")).toEqual([]);
+      expect(stack.json.provider.aws.map((p: { region: string }) => p.region)).toEqual(dnssec ? ["eu-west-1", "us-east-1"] : ["eu-west-1"]);
+    }
+    expect(() => parseSpec({ name: "acme", target: { cloud: "gcp", region: "europe-west4" }, dns: { domain: "acme.example.com", queryLogs: false } })).toThrow(
+      "dns.queryLogs: applies to aws only: it turns off Route 53's query logs, which go to us-east-1 (gcp's public zone logs queries to the project's Cloud Logging) (got false)",
+    );
+  });
+
   test("without a domain: only the private zone, named after the deployment", async () => {
     const { infra: bare } = await synth({ name: "acme", target: { cloud: "aws", region: "us-west-2" } });
     expect(bare.resources("aws_route53_zone").map((z) => z.name)).toEqual(["acme.internal"]);

@@ -104,6 +104,8 @@ export class BesuNetwork extends Construct {
   readonly validatorAddresses: Hex[];
   /** JSON-RPC inside the cluster, e.g. for the anchoring job. */
   readonly rpcUrl: string;
+  /** For the compliance checks (IComplianceFacts): the chain's validators. */
+  readonly complianceFacts: { readonly kind: "audit-chain"; readonly attrs: { readonly validators: number } };
   /** Each node's StatefulSet, by node name. */
   readonly statefulSets: Record<string, StatefulSetV1>;
   /** Each node's volume, by node name. */
@@ -123,6 +125,7 @@ export class BesuNetwork extends Construct {
     // The validators serve JSON-RPC only when there is no RPC node.
     const rpcRole: NodeRole = rpcNodes.length > 0 ? "rpc" : "validator";
     this.chainId = props.chainId;
+    this.complianceFacts = { kind: "audit-chain", attrs: { validators: props.validators.length } };
     this.validatorAddresses = props.validators.map((v) => nodeAddress(v.publicKey)).sort();
     this.genesis = qbftGenesis({
       chainId: props.chainId,

@@ -266,6 +266,8 @@ export class AuditLedger extends Construct {
   readonly release: Manifests["release"];
   /** The digest of the migrations the Job applies. */
   readonly migrationsDigest: string;
+  /** For the compliance checks (IComplianceFacts): how long events are kept. */
+  readonly complianceFacts: { readonly kind: "audit-ledger"; readonly attrs: { readonly retentionMonths: number } };
 
   constructor(scope: Construct, id: string, props: AuditLedgerProps) {
     super(scope, id);
@@ -289,6 +291,7 @@ export class AuditLedger extends Construct {
         .map((f) => [f, readFileSync(join(MIGRATIONS_DIR, f), "utf8")]),
     );
     if (props.admin) files["admin.sql"] = props.admin.sql;
+    this.complianceFacts = { kind: "audit-ledger", attrs: { retentionMonths: props.retentionMonths } };
     this.migrationsDigest = createHash("sha256").update(JSON.stringify(files)).digest("hex");
     const labels = { ...props.labels, "app.kubernetes.io/part-of": "audit-ledger" };
     const metadata = (name: string, extra: Record<string, unknown> = {}) => ({ name, namespace: props.namespace, labels, ...extra });

@@ -12,6 +12,7 @@ import { IN_CLUSTER_API } from "../../data/onprem-credentials";
 import { DATA_NAMESPACE, type OnpremDataPlan } from "../../data/onprem-plan";
 import { CHARTS } from "../charts";
 import { PlatformNamespace, platformLabels } from "../namespaces";
+import { AddonNetworkPolicy, apiServerAllow, webhookAllow } from "../network-policies";
 import type { Binding, GatewayService, IPlatformTarget, ServiceAccountRef, TenantEgress, UdpServiceExposure, UdpServiceRequest } from "../target";
 import { checkUdpServiceRequest, refuseStaticAddresses } from "./udp-service";
 
@@ -186,7 +187,11 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
     return undefined;
   }
 
-  /** MetalLB in L2 mode handing out `addresses`; its speaker needs host networking. */
+  /**
+   * MetalLB in L2 mode handing out `addresses`; its speaker needs host networking (so
+   * NetworkPolicies do not apply to it). The controller, under default-deny, reaches the
+   * API server and serves the API server's calls to its webhook.
+   */
   private metallb(addresses: string[]): ITerraformDependable {
     const namespace = new PlatformNamespace(this, "MetallbNamespace", {
       name: "metallb-system",
@@ -195,12 +200,19 @@ export class OnpremPlatformTarget extends Construct implements IPlatformTarget {
       podSecurity: "privileged",
       openshift: this.openshift,
     });
+    const controller = { matchLabels: { "app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller" } };
+    const policies = new AddonNetworkPolicy(this, "MetallbNetworkPolicy", {
+      namespace,
+      naming: this.naming,
+      component: "load-balancer",
+      allows: [apiServerAllow(this, controller), webhookAllow(this, controller, [9443])],
+    });
     const release = new HelmChart(this, "Metallb", {
       chart: CHARTS.metallb,
       namespace: "metallb-system",
       // L2 only: the FRR-based BGP speaker is not needed.
       values: { frrk8s: { enabled: false }, speaker: { frr: { enabled: false } } },
-      dependsOn: [namespace.ready],
+      dependsOn: [namespace.ready, ...policies.policies],
     }).release;
     const labels = platformLabels(this.naming.deployment, "load-balancer");
     return new Manifests(this, "MetallbPool", {
