@@ -66,6 +66,10 @@ export const KUBERNETES_RULES: Rules = {
       evidence: `hash-chained PostgreSQL ledger, append-only for the application, verified daily; retentionMonths=${s.attrs.retentionMonths} (at least ${ctx.minimums.auditRetentionMonths})`,
     },
   ],
+  // The UDP node tier's security events (handshakes, sessions, key rotation) go to the customer's SIEM.
+  "fact:secure-nodes": (s) => [
+    { check: "audit-trail", pass: typeof s.attrs.auditSink === "string", evidence: s.attrs.auditSink ? `secure-node events to syslog ${s.attrs.auditSink} over TLS (RFC 5425)` : "secure-node tier without an audit sink" },
+  ],
   "fact:audit-chain": (s) => [
     { check: "audit-trail", pass: s.attrs.validators >= 4, evidence: `private Besu QBFT network, validators=${s.attrs.validators}; blocks are never deleted` },
   ],

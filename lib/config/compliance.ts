@@ -32,6 +32,7 @@ interface Loose {
   network?: { flowLogRetentionDays?: unknown };
   observability?: { logs?: { retentionDays?: unknown } };
   audit?: { type?: unknown; database?: { retention?: unknown } };
+  secureNodes?: { enabled?: unknown; auditSink?: unknown };
 }
 
 /** The frameworks a spec declares, when it declares them well; [] otherwise (the field-level parse reports the rest). */
@@ -79,6 +80,9 @@ export function validateCompliance(input: unknown, addIssue: z.RefinementCtx["ad
     if (months < min.auditRetentionMonths) {
       issue(["audit", "database", "retention"], `keeps events ${months} months; with ${by("auditRetentionMonths")} they are kept at least ${min.auditRetentionMonths} (${controlsFor(strictest(frameworks, "auditRetentionMonths"), "audit-trail")}), e.g. "${min.auditRetentionMonths % 12 === 0 ? `${min.auditRetentionMonths / 12}-years` : `${min.auditRetentionMonths}-months`}"`);
     }
+  }
+  if (spec.secureNodes?.enabled === true && spec.secureNodes.auditSink === undefined) {
+    issue(["secureNodes", "auditSink"], `required with ${declared} (${controlsFor(frameworks, "audit-trail")}): the nodes' security events go to your SIEM, { syslog: <host:port>, cidrs: [...] }`);
   }
   const logDays = spec.observability?.logs?.retentionDays;
   if (typeof logDays === "number" && logDays < min.logRetentionDays) {

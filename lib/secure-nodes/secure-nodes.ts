@@ -45,11 +45,14 @@ export class SecureNodes extends Construct {
   readonly dashboard: ConfigMapV1;
   /** The PodMonitor and PrometheusRule, with `monitoring`. */
   readonly monitoring?: Manifests["release"];
+  /** For the compliance checks (IComplianceFacts): where the nodes' security events go. */
+  readonly complianceFacts: { readonly kind: "secure-nodes"; readonly attrs: { readonly auditSink?: string } };
 
   constructor(scope: Construct, id: string, props: SecureNodesProps) {
     super(scope, id);
     setComponent(this, "secure-nodes");
     const settings = (this.settings = resolveSettings(this, props));
+    this.complianceFacts = { kind: "secure-nodes", attrs: { auditSink: settings.audit && `${settings.audit.host}:${settings.audit.port}` } };
     const { target, secrets } = props;
     const naming = namingOf(this, props.naming);
     const component = "secure-nodes";

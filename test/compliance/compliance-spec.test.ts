@@ -83,6 +83,14 @@ describe("settings a profile refuses, naming the control", () => {
     expect(parseSpec(base({ compliance: ["gdpr"], dns: { domain: "acme.example.com", queryLogs: false } })).dns.queryLogs).toBe(false);
   });
 
+  test("a UDP node tier without an audit sink", () => {
+    const nodes = { enabled: true, phase: "pilot", image: "registry.example.com/b4ae/node:1.4.2", trustedPeers: ["198.51.100.0/24"], keys: { secretRef: "acme/b4ae-keys" } };
+    expect(problems(base({ compliance: ["soc2"], secureNodes: nodes }))).toEqual([
+      "secureNodes.auditSink: required with compliance soc2 (SOC 2 CC7.2): the nodes' security events go to your SIEM, { syslog: <host:port>, cidrs: [...] } (missing)",
+    ]);
+    expect(parseSpec(base({ secureNodes: nodes })).secureNodes).toBeDefined();
+  });
+
   test("every contradiction is listed at once", () => {
     const found = problems({ ...base({ compliance: ["gdpr", "hipaa"], environment: "staging", data: { postgres: { enabled: true }, protection: "disabled" } }), target: { cloud: "aws", region: "ap-southeast-2" } });
     expect(found.map((p) => p.slice(0, p.indexOf(":")))).toEqual(["data.protection", "target.region"]);

@@ -101,6 +101,15 @@ describe("the evidence report", () => {
   });
 });
 
+test("the UDP node tier's audit sink evidences the audit trail (examples/gcp)", async () => {
+  const report = await reportOf(loadSpec(join(EXAMPLES_DIR, "gcp", "byoc.yaml")), "examples/gcp/byoc.yaml");
+  const trail = report.frameworks.find((f) => f.id === "hipaa")!.controls.find((c) => c.reference === "§164.312(b)")!.checks.find((c) => c.id === "audit-trail")!;
+  expect(trail.findings.map((f) => [f.status, f.evidence])).toEqual([
+    ["pass", "hash-chained PostgreSQL ledger, append-only for the application, verified daily; retentionMonths=84 (at least 72)"],
+    ["pass", "secure-node events to syslog 192.168.16.40:6514 over TLS (RFC 5425)"],
+  ]);
+});
+
 describe("npm run compliance-report", () => {
   const cli = join(ROOT, "dist", "lib", "cli", "main.js");
   const run = (...args: string[]) => spawnSync(process.execPath, [cli, "compliance-report", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BYOC_CONFIG: "" }, timeout: 300_000 });
