@@ -1,17 +1,19 @@
 /**
  * Only a PostgreSQL database, in a VPC that already exists, given by ids: the kit's
  * hardened RDS settings (private, encrypted with your key, TLS forced, backed up,
- * protected from deletion) without the rest of the kit.
+ * protected from deletion) without the rest of the kit, and HIPAA's controls checked
+ * at synth (a setting that breaks one fails `cdktf synth`).
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack } from "cdktf";
-import { Naming } from "cdktf-byoc";
+import { App, Aspects, TerraformStack } from "cdktf";
+import { ComplianceAspect, Naming } from "cdktf-byoc";
 import { AwsPostgres } from "cdktf-byoc/lib/data/aws-postgres";
 import { AwsNetwork } from "cdktf-byoc/lib/network/aws";
 
 const app = new App();
 const stack = new TerraformStack(app, "billing-db");
 new AwsProvider(stack, "aws", { region: "us-east-2" });
+Aspects.of(stack).add(new ComplianceAspect({ frameworks: ["hipaa"] }));
 
 new AwsPostgres(stack, "Postgres", {
   naming: new Naming("billing"),
@@ -24,6 +26,8 @@ new AwsPostgres(stack, "Postgres", {
   clientSecurityGroupIds: ["sg-0c0c0c0c0c0c0c0c0"],
   key: { arn: "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
   secretsKey: { arn: "arn:aws:kms:us-east-2:111122223333:key/5678efgh-12ab-34cd-56ef-1234567890ab" },
+  // Without it the log groups use CloudWatch's own key, and HIPAA's encryption control fails synth.
+  logsKey: { arn: "arn:aws:kms:us-east-2:111122223333:key/9abc0123-12ab-34cd-56ef-1234567890ab" },
   storageGb: 200,
   ha: true,
 });

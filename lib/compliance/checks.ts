@@ -47,9 +47,13 @@ export interface RuleContext {
 export type Rule = (subject: Subject, ctx: RuleContext) => Verdict[];
 export type Rules = Readonly<Record<string, Rule>>;
 
-/** A Terraform reference (an interpolation), as opposed to a literal. */
-export function isRef(value: unknown): value is string {
-  return typeof value === "string" && value.includes("${");
+/**
+ * A customer-managed key: a reference to a key resource (`${aws_kms_key.data.arn}`), or a
+ * key a library user passes by ARN or id. Not empty, and not a provider-managed key
+ * (`alias/aws/...`), which encrypts with keys the customer does not control.
+ */
+export function isCustomerKey(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "" && !/(^|:)alias\/aws\//.test(value);
 }
 
 /** `key=value` pairs of the attributes that decided a verdict (JSON for objects, `<unset>` for missing). */

@@ -18,7 +18,7 @@ export const FRAMEWORK_NAMES: Record<Framework, string> = {
 
 /** What a check evidences; one evaluator per check and resource type (rules-*.ts). */
 export const CHECKS = {
-  "encryption-at-rest": "Data stores, buckets, logs, cluster secrets and node disks are encrypted with the deployment's own keys",
+  "encryption-at-rest": "Data stores, buckets, logs, cluster secrets and node disks are encrypted with customer-managed keys",
   "key-rotation": "Every key the deployment owns rotates at least yearly",
   "encryption-in-transit": "Databases, caches and buckets accept TLS connections only",
   backups: "Databases are backed up daily with point-in-time recovery, kept at least the framework's minimum",

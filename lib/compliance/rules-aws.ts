@@ -1,4 +1,4 @@
-import { block, isRef, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
+import { block, isCustomerKey, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
 
 /** A parameter's value in an RDS or DocumentDB parameter group. */
 const parameter = (group: Subject, name: string) => (group.attrs.parameter as { name: string; value: string }[] | undefined)?.find((p) => p.name === name)?.value;
@@ -35,20 +35,20 @@ export const AWS_RULES: Rules = {
     ];
   },
   aws_db_instance: (s, ctx) => [
-    verdict("encryption-at-rest", s.attrs.storage_encrypted === true && isRef(s.attrs.kms_key_id), s.attrs, "storage_encrypted", "kms_key_id"),
+    verdict("encryption-at-rest", s.attrs.storage_encrypted === true && isCustomerKey(s.attrs.kms_key_id), s.attrs, "storage_encrypted", "kms_key_id"),
     groupRequires(s, "aws_db_parameter_group", "parameter_group_name", "rds.force_ssl", "1", ctx),
     verdict("backups", s.attrs.backup_retention_period >= ctx.minimums.backupDays, s.attrs, "backup_retention_period"),
     verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
     verdict("private-data", s.attrs.publicly_accessible === false, s.attrs, "publicly_accessible"),
   ],
   aws_docdb_cluster: (s, ctx) => [
-    verdict("encryption-at-rest", s.attrs.storage_encrypted === true && isRef(s.attrs.kms_key_id), s.attrs, "storage_encrypted", "kms_key_id"),
+    verdict("encryption-at-rest", s.attrs.storage_encrypted === true && isCustomerKey(s.attrs.kms_key_id), s.attrs, "storage_encrypted", "kms_key_id"),
     groupRequires(s, "aws_docdb_cluster_parameter_group", "db_cluster_parameter_group_name", "tls", "tls1.2+", ctx),
     verdict("backups", s.attrs.backup_retention_period >= ctx.minimums.backupDays, s.attrs, "backup_retention_period"),
     verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
   ],
   aws_elasticache_replication_group: (s) => [
-    verdict("encryption-at-rest", String(s.attrs.at_rest_encryption_enabled) === "true" && isRef(s.attrs.kms_key_id), s.attrs, "at_rest_encryption_enabled", "kms_key_id"),
+    verdict("encryption-at-rest", String(s.attrs.at_rest_encryption_enabled) === "true" && isCustomerKey(s.attrs.kms_key_id), s.attrs, "at_rest_encryption_enabled", "kms_key_id"),
     verdict("encryption-in-transit", String(s.attrs.transit_encryption_enabled) === "true" && (s.attrs.transit_encryption_mode ?? "required") === "required", s.attrs, "transit_encryption_enabled", "transit_encryption_mode"),
     preventsDestroy(s),
   ],
@@ -56,7 +56,7 @@ export const AWS_RULES: Rules = {
     const sse = ctx.referring("aws_s3_bucket_server_side_encryption_configuration", s).map((c) => block(block(c.attrs.rule)?.apply_server_side_encryption_by_default));
     const pab = ctx.referring("aws_s3_bucket_public_access_block", s)[0]?.attrs;
     const flags = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
-    const kms = sse.some((d) => d?.sse_algorithm === "aws:kms" && isRef(d.kms_master_key_id));
+    const kms = sse.some((d) => d?.sse_algorithm === "aws:kms" && isCustomerKey(d.kms_master_key_id));
     // S3 delivers server access logs only to buckets encrypted with S3-managed keys.
     const logTarget = ctx.of("aws_s3_bucket_logging").some((l) => String(l.attrs.target_bucket).startsWith(`\${${s.address}.`));
     const encryption: Verdict = { check: "encryption-at-rest", pass: kms, evidence: `server-side encryption: ${sse.map((d) => `${d?.sse_algorithm} ${d?.kms_master_key_id ?? ""}`.trim()).join("; ") || "<none>"}` };
@@ -67,15 +67,15 @@ export const AWS_RULES: Rules = {
       preventsDestroy(s),
     ];
   },
-  aws_cloudwatch_log_group: (s) => [verdict("encryption-at-rest", isRef(s.attrs.kms_key_id), s.attrs, "kms_key_id")],
-  aws_sns_topic: (s) => [verdict("encryption-at-rest", isRef(s.attrs.kms_master_key_id), s.attrs, "kms_master_key_id")],
-  aws_sqs_queue: (s) => [verdict("encryption-at-rest", isRef(s.attrs.kms_master_key_id), s.attrs, "kms_master_key_id")],
-  aws_secretsmanager_secret: (s) => [verdict("encryption-at-rest", isRef(s.attrs.kms_key_id), s.attrs, "kms_key_id")],
+  aws_cloudwatch_log_group: (s) => [verdict("encryption-at-rest", isCustomerKey(s.attrs.kms_key_id), s.attrs, "kms_key_id")],
+  aws_sns_topic: (s) => [verdict("encryption-at-rest", isCustomerKey(s.attrs.kms_master_key_id), s.attrs, "kms_master_key_id")],
+  aws_sqs_queue: (s) => [verdict("encryption-at-rest", isCustomerKey(s.attrs.kms_master_key_id), s.attrs, "kms_master_key_id")],
+  aws_secretsmanager_secret: (s) => [verdict("encryption-at-rest", isCustomerKey(s.attrs.kms_key_id), s.attrs, "kms_key_id")],
   aws_eks_cluster: (s) => {
     const vpc = block(s.attrs.vpc_config) ?? {};
     const open = (vpc.public_access_cidrs ?? ["0.0.0.0/0"]) as string[];
     return [
-      verdict("encryption-at-rest", isRef(block(block(s.attrs.encryption_config)?.provider)?.key_arn), s.attrs, "encryption_config.provider.key_arn", "encryption_config.resources"),
+      verdict("encryption-at-rest", isCustomerKey(block(block(s.attrs.encryption_config)?.provider)?.key_arn), s.attrs, "encryption_config.provider.key_arn", "encryption_config.resources"),
       verdict("control-plane-logs", ((s.attrs.enabled_cluster_log_types ?? []) as string[]).includes("audit"), s.attrs, "enabled_cluster_log_types"),
       verdict("private-api", vpc.endpoint_public_access === false || (vpc.endpoint_public_access === true && !open.includes("0.0.0.0/0")), s.attrs, "vpc_config.endpoint_public_access", "vpc_config.public_access_cidrs"),
       verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
@@ -83,12 +83,12 @@ export const AWS_RULES: Rules = {
   },
   aws_launch_template: (s) => {
     const disks = ((s.attrs.block_device_mappings ?? []) as Record<string, any>[]).map((m) => block(m.ebs));
-    return [{ check: "encryption-at-rest", pass: disks.length > 0 && disks.every((d) => String(d?.encrypted) === "true" && isRef(d?.kms_key_id)), evidence: disks.map((d) => `ebs encrypted=${d?.encrypted}, kms_key_id=${d?.kms_key_id}`).join("; ") || "no block device mappings" }];
+    return [{ check: "encryption-at-rest", pass: disks.length > 0 && disks.every((d) => String(d?.encrypted) === "true" && isCustomerKey(d?.kms_key_id)), evidence: disks.map((d) => `ebs encrypted=${d?.encrypted}, kms_key_id=${d?.kms_key_id}`).join("; ") || "no block device mappings" }];
   },
   // Karpenter's nodes: every volume encrypted with the deployment's key.
   "k8s:EC2NodeClass.karpenter.k8s.aws": (s) => {
     const disks = ((s.attrs.spec?.blockDeviceMappings ?? []) as { ebs?: { encrypted?: boolean; kmsKeyID?: string } }[]).map((m) => m.ebs);
-    return [{ check: "encryption-at-rest", pass: disks.length > 0 && disks.every((d) => d?.encrypted === true && isRef(d.kmsKeyID)), evidence: disks.map((d) => `ebs encrypted=${d?.encrypted}, kmsKeyID=${d?.kmsKeyID}`).join("; ") || "no blockDeviceMappings" }];
+    return [{ check: "encryption-at-rest", pass: disks.length > 0 && disks.every((d) => d?.encrypted === true && isCustomerKey(d.kmsKeyID)), evidence: disks.map((d) => `ebs encrypted=${d?.encrypted}, kmsKeyID=${d?.kmsKeyID}`).join("; ") || "no blockDeviceMappings" }];
   },
   aws_vpc: (s, ctx) => {
     const logs = ctx.referring("aws_flow_log", s).filter((f) => f.attrs.traffic_type === "ALL");

@@ -1,7 +1,7 @@
-import { block, isRef, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
+import { block, isCustomerKey, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
 
 /** A customer-managed key block naming a Key Vault key of the deployment. */
-const cmk = (s: Subject): Verdict => verdict("encryption-at-rest", isRef(block(s.attrs.customer_managed_key)?.key_vault_key_id), s.attrs, "customer_managed_key.key_vault_key_id");
+const cmk = (s: Subject): Verdict => verdict("encryption-at-rest", isCustomerKey(block(s.attrs.customer_managed_key)?.key_vault_key_id), s.attrs, "customer_managed_key.key_vault_key_id");
 
 /** A flexible server's setting, from its configuration resources. */
 function serverSetting(s: Subject, ctx: RuleContext, name: string): string | undefined {
@@ -50,7 +50,7 @@ export const AZURE_RULES: Rules = {
     const ranges = (api?.authorized_ip_ranges ?? []) as string[];
     const categories = loggedCategories(s, ctx);
     return [
-      verdict("encryption-at-rest", isRef(s.attrs.disk_encryption_set_id) && isRef(block(s.attrs.key_management_service)?.key_vault_key_id), s.attrs, "disk_encryption_set_id", "key_management_service.key_vault_key_id"),
+      verdict("encryption-at-rest", isCustomerKey(s.attrs.disk_encryption_set_id) && isCustomerKey(block(s.attrs.key_management_service)?.key_vault_key_id), s.attrs, "disk_encryption_set_id", "key_management_service.key_vault_key_id"),
       verdict("private-api", s.attrs.private_cluster_enabled === true || (ranges.length > 0 && !ranges.includes("0.0.0.0/0")), s.attrs, "private_cluster_enabled", "api_server_access_profile.authorized_ip_ranges"),
       { check: "control-plane-logs", pass: categories.some((c) => c === "kube-audit" || c === "kube-audit-admin"), evidence: `diagnostic setting categories: ${categories.join(", ") || "<none>"}` },
       preventsDestroy(s),

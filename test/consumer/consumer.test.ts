@@ -178,6 +178,10 @@ describe("a new cdktf project that installs cdktf-byoc with the AWS provider onl
     expect(params).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
     const ingress = db.resources("aws_vpc_security_group_ingress_rule");
     expect(ingress.map((r) => [r.referenced_security_group_id, r.from_port, r.to_port])).toEqual([["sg-0c0c0c0c0c0c0c0c0", 5432, 5432]]);
+    // The example checks HIPAA's controls at synth: its log groups had to get the user's key.
+    const groups = db.resources("aws_cloudwatch_log_group");
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) expect(g.kms_key_id, g.name).toBe("arn:aws:kms:us-east-2:111122223333:key/9abc0123-12ab-34cd-56ef-1234567890ab");
   });
 
   test("a target whose provider package is missing is a one-line error naming the package to install", () => {
