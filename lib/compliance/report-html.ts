@@ -11,7 +11,7 @@ h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:2px solid #d0d7de;padding
 .suppressed{background:#fff8c5;color:#7d4e00}.not-evidenced{background:#eaeef2;color:#424a53}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td code{word-break:break-all}details{margin:.3rem 0}
-@media print{details{display:block}details>summary{list-style:none}}`;
+@media print{details>summary{list-style:none}section.control{break-inside:avoid-page}}`;
 
 /**
  * The report as one self-contained HTML page (no script, no external resource), for an
@@ -30,7 +30,8 @@ export function reportHtml(report: ComplianceReport): string {
           const rows = check.findings
             .map((f) => `<tr class="finding" data-status="${f.status}"><td><code>${escape(f.address)}</code><br><small>${escape(f.stack)}</small></td><td>${badge(f.status)}</td><td>${escape(f.evidence)}${f.reason ? `<br><em>${escape(f.reason)}</em>` : ""}</td></tr>`)
             .join("");
-          return `<details${check.status === "fail" ? " open" : ""}><summary>${badge(check.status)} ${escape(check.statement)} <small>(${check.id}: ${check.counts.pass} pass, ${check.counts.fail} fail, ${check.counts.suppressed} suppressed)</small></summary>${rows ? `<table><thead><tr><th>Resource</th><th>Status</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table>` : "<p>No resource of this deployment evidences it.</p>"}</details>`;
+          // Open, so the page prints with its evidence; a reader folds what they have seen.
+          return `<details open><summary>${badge(check.status)} ${escape(check.statement)} <small>(${check.id}: ${check.counts.pass} pass, ${check.counts.fail} fail, ${check.counts.suppressed} suppressed)</small></summary>${rows ? `<table><thead><tr><th>Resource</th><th>Status</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table>` : "<p>No resource of this deployment evidences it.</p>"}</details>`;
         })
         .join("");
       return `<section class="control" data-control="${escape(c.id)}" data-status="${c.status}"><h3>${badge(c.status)} ${escape(c.reference)}: ${escape(c.title)}</h3>${checks}</section>`;
