@@ -48,7 +48,7 @@ export { ComplianceAspect, ComplianceError, type ComplianceAspectProps, type Con
 export type { Finding, Subject, Verdict } from "./compliance/checks";
 export { complianceReport, reportMarkdown, type ComplianceReport, type ReportInput } from "./compliance/report";
 export { reportHtml } from "./compliance/report-html";
-export { writeComplianceReport } from "./compliance/write";
+export { reportInputOf, writeComplianceReport } from "./compliance/write";
 // Props and interfaces of the add-ons (types only: no provider package is loaded).
 export type { PlatformIngress, PlatformProps } from "./platform/platform";
 export type { INamespace } from "./platform/namespaces";

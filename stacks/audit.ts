@@ -102,6 +102,8 @@ export function auditBackend(scope: Construct, spec: DeploymentSpec, wiring: Aud
       dependsOn: wiring.ledger.ready,
     });
   }
+  // The applications that record events run in the tenant namespaces; without one, nothing reads the configuration.
+  if (wiring.tenants.length === 0) return;
   const store = wiring.stores.find((s) => s.kind === "audit");
   new AuditProviderConfig(scope, "AuditProvider", {
     namespaces: wiring.tenants.map((t) => t.namespace.name),

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -8,7 +7,7 @@ import { buildStacks } from "../../stacks";
 import { ComplianceAspect } from "../compliance/aspect";
 import { FRAMEWORKS, type Framework } from "../compliance/frameworks";
 import { complianceReport, type ComplianceReport } from "../compliance/report";
-import { writeComplianceReport } from "../compliance/write";
+import { reportInputOf, writeComplianceReport } from "../compliance/write";
 import { TARGET_CLOUDS, defaultSpec } from "../config/defaults";
 import { readSpecFile } from "../config/load";
 import { parseSpec, SpecError, type DeploymentSpec } from "../config/spec";
@@ -97,23 +96,8 @@ export async function reportOf(spec: DeploymentSpec, source: string): Promise<Co
     const stacks = await buildStacks(app, spec, { failOnViolation: false });
     app.synth();
     const aspect = ComplianceAspect.of(stacks[0])!;
-    return complianceReport(aspect, {
-      deployment: spec.name,
-      target: spec.target.cloud,
-      source,
-      specSha256: createHash("sha256").update(JSON.stringify(spec)).digest("hex"),
-      kitVersion: kitVersion(),
-    });
+    return complianceReport(aspect, reportInputOf(spec, source));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
-}
-
-/** The kit's version, from its package.json (found above this file in the sources and in the package). */
-function kitVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-  }
-  return "unknown";
 }

@@ -1,7 +1,22 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { frameworkReport, reportMarkdown, type ComplianceReport } from "./report";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { frameworkReport, reportMarkdown, type ComplianceReport, type ReportInput } from "./report";
 import { reportHtml } from "./report-html";
+
+/** What a report says about the deployment it was made from: its name and target, the spec's path and digest, the kit's version. */
+export function reportInputOf(spec: { readonly name: string; readonly target: { readonly cloud: string } }, source: string): ReportInput {
+  return { deployment: spec.name, target: spec.target.cloud, source, specSha256: createHash("sha256").update(JSON.stringify(spec)).digest("hex"), kitVersion: kitVersion() };
+}
+
+/** The kit's version, from its package.json (found above this file in the sources and in the package). */
+function kitVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  }
+  return "unknown";
+}
 
 /** Writes `<dir>/<framework>.{json,md,html}` for each framework of the report; returns the paths. */
 export function writeComplianceReport(report: ComplianceReport, dir: string): string[] {

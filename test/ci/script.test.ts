@@ -4,7 +4,7 @@
  * plan guard on a fixture plan, the keyless login's files.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
@@ -92,6 +92,30 @@ describe("byoc-ci.sh synth and guard", () => {
     expect(allowed.status).toBe(0);
     expect(allowed.out).toContain("Allowed by --allow: aws_db_instance.Data_Postgres_Instance_13686EA5");
   }, 60_000);
+
+  test("a deployment that declares compliance frameworks gets its evidence report beside its stacks; one that does not gets none", () => {
+    const spec = [
+      "name: initech",
+      "target: { cloud: onprem, context: initech-prod }",
+      "state: { backend: s3, bucket: initech-tfstate, region: eu-central-1 }",
+      "data: { postgres: { enabled: true } }",
+      "audit: { type: database }",
+      "compliance: [soc2, iso27001]",
+      "",
+    ].join("\n");
+    const dir = project({ "deployments/initech/byoc.yaml": spec });
+    const synth = step(dir, ["synth", "initech", "deployments/initech/byoc.yaml"]);
+    expect([synth.status, synth.err]).toEqual([0, ""]);
+    expect(readFileSync(join(dir, "cdktf.out", "initech", "stacks.txt"), "utf8")).toBe("initech-onprem-platform\n");
+    const reports = join(dir, "cdktf.out", "initech", "compliance");
+    expect(readdirSync(reports).sort()).toEqual(["iso27001.html", "iso27001.json", "iso27001.md", "soc2.html", "soc2.json", "soc2.md"]);
+    const soc2 = JSON.parse(readFileSync(join(reports, "soc2.json"), "utf8"));
+    expect(soc2).toMatchObject({ deployment: "initech", target: "onprem", source: "deployments/initech/byoc.yaml" });
+    expect(soc2.frameworks[0].summary.fail).toBe(0);
+    const plain = project();
+    expect(step(plain, ["synth", "acme", "deployments/acme/byoc.yaml"]).status).toBe(0);
+    expect(existsSync(join(plain, "cdktf.out", "acme", "compliance"))).toBe(false);
+  }, 120_000);
 
   test("apply refuses to run without the saved plan", () => {
     const dir = project();
