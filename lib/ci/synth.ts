@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
 import { ComplianceAspect } from "../compliance/aspect";
@@ -18,6 +19,6 @@ export async function synthDeployment(config: string, outdir: string): Promise<s
   const stacks = await buildStacks(app, spec);
   app.synth();
   const aspect = stacks.length > 0 ? ComplianceAspect.of(stacks[0]) : undefined;
-  if (aspect) writeComplianceReport(complianceReport(aspect, reportInputOf(spec, config)), join(outdir, "compliance"));
+  if (aspect) writeComplianceReport(complianceReport(aspect, reportInputOf(spec, config, readFileSync(config))), join(outdir, "compliance"));
   return stacks.map((s) => s.node.id);
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,7 +9,7 @@ import { FRAMEWORKS, type Framework } from "../compliance/frameworks";
 import { complianceReport, type ComplianceReport } from "../compliance/report";
 import { reportInputOf, writeComplianceReport } from "../compliance/write";
 import { TARGET_CLOUDS, defaultSpec } from "../config/defaults";
-import { readSpecFile } from "../config/load";
+import { readSpecFile, SpecFileError } from "../config/load";
 import { parseSpec, SpecError, type DeploymentSpec } from "../config/spec";
 
 const USAGE = `Usage: cdktf-byoc compliance-report [--config <byoc.yaml>] [--framework <name>]... [--out <dir>]
@@ -25,8 +25,8 @@ and .md: each control's status and the resources and attributes that evidence it
                declared them)
   --out        where to write (default: compliance-report)
 
-Exit codes: 0 every control passes, is suppressed or is not evidenced by the
-infrastructure; 1 a control fails (the reports are written all the same); 2 bad
+Exit codes: 0 no control fails (each passes, is partly evidenced, suppressed or not
+evidenced by the infrastructure); 1 a control fails (the reports are written all the same); 2 bad
 arguments or a spec the frameworks refuse.`;
 
 /** `cdktf-byoc compliance-report`: returns 0 (no control fails), 1 (a control fails) or 2 (bad input). */
@@ -53,11 +53,14 @@ export async function complianceReportCommand(argv: string[]): Promise<number> {
   }
   const frameworks = values.framework as Framework[];
   const path = values.config ?? process.env.BYOC_CONFIG ?? (existsSync("byoc.yaml") ? "byoc.yaml" : undefined);
-  let deployments: { spec: DeploymentSpec; source: string }[];
+  let deployments: { spec: DeploymentSpec; source: string; bytes: string | Buffer }[];
   try {
     deployments = path
-      ? [{ spec: withFrameworks(readSpecFile(path).data, frameworks, path), source: path }]
-      : TARGET_CLOUDS.map((cloud) => ({ spec: withFrameworks(defaultSpec(cloud), frameworks, `the embedded ${cloud} deployment`), source: `the embedded ${cloud} deployment` }));
+      ? [{ spec: withFrameworks(specInput(path), frameworks, path), source: path, bytes: readFileSync(path) }]
+      : TARGET_CLOUDS.map((cloud) => {
+          const source = `the embedded ${cloud} deployment`;
+          return { spec: withFrameworks(defaultSpec(cloud), frameworks, source), source, bytes: JSON.stringify(defaultSpec(cloud)) };
+        });
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
     console.error(e.message);
@@ -69,17 +72,27 @@ export async function complianceReportCommand(argv: string[]): Promise<number> {
     return 2;
   }
   let failed = false;
-  for (const { spec, source } of deployments) {
-    const report = await reportOf(spec, source);
+  for (const { spec, source, bytes } of deployments) {
+    const report = await reportOf(spec, source, bytes);
     const files = writeComplianceReport(report, join(values.out, `${spec.name}-${spec.target.cloud}`));
     for (const fw of report.frameworks) {
       const s = fw.summary;
       failed ||= s.fail > 0;
-      console.log(`${spec.name}-${spec.target.cloud} ${fw.id.padEnd(8)} ${s.pass} pass, ${s.fail} fail, ${s.suppressed} suppressed, ${s["not-evidenced"]} not evidenced`);
+      console.log(`${spec.name}-${spec.target.cloud} ${fw.id.padEnd(8)} ${s.pass} pass, ${s.fail} fail, ${s.partial} partial, ${s.suppressed} suppressed, ${s["not-evidenced"]} not evidenced`);
     }
     console.log(`  wrote ${files.length} files to ${dirname(files[0])}`);
   }
   return failed ? 1 : 0;
+}
+
+/** A spec file's contents, its problems reading it as a SpecError (exit 2). */
+function specInput(path: string): unknown {
+  try {
+    return readSpecFile(path).data;
+  } catch (e) {
+    if (e instanceof SpecFileError) throw new SpecError(e.problems, path);
+    throw e;
+  }
 }
 
 /** The spec as a user wrote it, with `frameworks` (when given) in place of its compliance list, validated. */
@@ -89,14 +102,14 @@ function withFrameworks(input: unknown, frameworks: Framework[], source: string)
 }
 
 /** Synthesizes the deployment in a scratch directory, with the checks reporting rather than failing. */
-export async function reportOf(spec: DeploymentSpec, source: string): Promise<ComplianceReport> {
+export async function reportOf(spec: DeploymentSpec, source: string, specBytes: string | Buffer): Promise<ComplianceReport> {
   const outdir = mkdtempSync(join(tmpdir(), "byoc-compliance-"));
   try {
     const app = new App({ outdir });
     const stacks = await buildStacks(app, spec, { failOnViolation: false });
     app.synth();
     const aspect = ComplianceAspect.of(stacks[0])!;
-    return complianceReport(aspect, reportInputOf(spec, source));
+    return complianceReport(aspect, reportInputOf(spec, source, specBytes));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

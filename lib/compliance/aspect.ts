@@ -1,7 +1,7 @@
 import { Aspects, DefaultTokenResolver, StringConcat, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack, Tokenization, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { parse } from "yaml";
-import { evaluate, type Finding, type Rule, type Rules, type Subject } from "./checks";
+import { evaluate, type Finding, type Rules, type Subject } from "./checks";
 import { CHECKS, CONTROLS, minimumsOf, type CheckId, type Control, type Framework, type Minimums } from "./frameworks";
 import { AWS_RULES } from "./rules-aws";
 import { AZURE_RULES } from "./rules-azure";
@@ -40,13 +40,34 @@ function releasedObjects(release: Subject): Subject[] {
     .filter((o): o is Record<string, any> => typeof o === "object" && o !== null && typeof o.kind === "string")
     .map((o) => {
       const group = String(o.apiVersion).includes("/") ? String(o.apiVersion).split("/")[0] : "core";
-      return { address: `${release.address}/${o.kind}/${o.metadata?.namespace ?? release.attrs.namespace}/${o.metadata?.name}`, type: `k8s:${o.kind}.${group}`, path: release.path, attrs: o };
+      // Helm puts an object without a namespace in the release's.
+      const namespace = o.metadata?.namespace ?? release.attrs.namespace;
+      return { address: `${release.address}/${o.kind}/${namespace}/${o.metadata?.name}`, type: `k8s:${o.kind}.${group}`, path: release.path, attrs: { ...o, metadata: { ...o.metadata, namespace } } };
     });
 }
 
 const SUPPRESSION = "cdktf-byoc:compliance-suppression";
 
-export type ControlStatus = "pass" | "fail" | "suppressed" | "not-evidenced";
+/**
+ * A control (or check) is `fail` when a finding fails unsuppressed; `not-evidenced` when
+ * nothing of the deployment evidences it; `partial` when some of its checks are evidenced
+ * and pass and others have nothing to look at; `suppressed` when every check is evidenced
+ * and the only failures carry a reason; else `pass`.
+ */
+export type ControlStatus = "pass" | "fail" | "partial" | "suppressed" | "not-evidenced";
+
+/** A control's status from its checks' statuses. */
+export function controlStatus(checks: readonly ControlStatus[]): ControlStatus {
+  if (checks.includes("fail")) return "fail";
+  if (checks.every((c) => c === "not-evidenced")) return "not-evidenced";
+  if (checks.some((c) => c === "not-evidenced" || c === "partial")) return "partial";
+  return checks.includes("suppressed") ? "suppressed" : "pass";
+}
+
+/** A check's status from its findings. */
+export function checkStatus(findings: readonly Finding[]): ControlStatus {
+  return findings.some((f) => !f.pass && !f.suppressed) ? "fail" : findings.length === 0 ? "not-evidenced" : findings.some((f) => !f.pass) ? "suppressed" : "pass";
+}
 
 export interface ControlResult {
   readonly control: Control;
@@ -165,19 +186,17 @@ export class ComplianceAspect implements IAspect {
     return [...this.results].map(([stack, findings]) => ({ stack: stack.node.id, findings }));
   }
 
-  /** The controls' results over the findings of `stacks` (default: every stack synthesized so far). */
+  /** The controls' results over `findings` (default: those of every stack synthesized so far). */
   controlResults(findings: readonly Finding[] = [...this.results.values()].flat()): ControlResult[] {
     return this.controls.map((control) => {
       const mine = findings.filter((f) => control.checks.includes(f.check));
-      const failed = mine.filter((f) => !f.pass);
-      const status: ControlStatus = failed.some((f) => !f.suppressed) ? "fail" : failed.length ? "suppressed" : mine.length ? "pass" : "not-evidenced";
-      return { control, status, findings: mine };
+      return { control, status: controlStatus(control.checks.map((check) => checkStatus(mine.filter((f) => f.check === check)))), findings: mine };
     });
   }
 
   private validate(stack: TerraformStack): string[] {
     const subjects = (this.collected.get(stack) ?? []).flatMap((thunk) => thunk());
-    const findings = evaluate(subjects, RULES, this.minimums, this.checks.has("data-residency") ? [residency as Rule] : [])
+    const findings = evaluate(subjects, RULES, this.minimums, this.checks.has("data-residency") ? [residency] : [])
       .filter((f) => this.checks.has(f.check))
       .map((f) => (f.pass || f.suppressed ? f : { ...f, ...this.suppression(f) }));
     this.results.set(stack, findings);

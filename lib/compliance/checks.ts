@@ -77,6 +77,11 @@ export function block(value: unknown): Record<string, any> | undefined {
   return first && typeof first === "object" ? (first as Record<string, any>) : undefined;
 }
 
+/** Whether an allowlist is open to the internet: empty (the services read that as everything) or a range wider than /8. */
+export function openToInternet(cidrs: readonly string[]): boolean {
+  return cidrs.length === 0 || cidrs.some((c) => Number(c.split("/")[1] ?? 32) < 8);
+}
+
 /** Terraform's lifecycle guard against a plan that destroys the resource. */
 export function preventsDestroy(s: Subject): Verdict {
   return verdict("deletion-protection", s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "lifecycle.prevent_destroy");

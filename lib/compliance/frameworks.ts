@@ -25,11 +25,11 @@ export const CHECKS = {
   "deletion-protection": "Stateful resources refuse deletion: Terraform prevent_destroy and the service's own deletion protection",
   "private-data": "No data store or bucket is reachable from the internet",
   "private-api": "The Kubernetes API is private, or public only to an allowlist",
-  "network-policies": "Every namespace the kit creates denies all traffic by default and allows what its pods need",
+  "network-policies": "Every namespace the kit creates denies ingress to all its pods by default and allows what they need",
   "flow-logs": "Network flows are logged for every network",
   "control-plane-logs": "The Kubernetes control plane's audit log is kept",
   "audit-trail": "Application audit events go to a tamper-evident ledger kept at least the framework's minimum",
-  "data-residency": "Every region the deployment uses is in the EU/EEA or a country with an EU adequacy decision (UK, Switzerland)",
+  "data-residency": "Every region the deployment uses is in the EU/EEA, the UK or Switzerland",
 } as const;
 export type CheckId = keyof typeof CHECKS;
 
@@ -68,7 +68,7 @@ export const CONTROLS: readonly Control[] = [
   control("gdpr", "Art. 32(1)(a)", "Encryption of personal data at rest and in transit", ["encryption-at-rest", "encryption-in-transit", "key-rotation"]),
   control("gdpr", "Art. 32(1)(b)", "Ongoing confidentiality and integrity of processing systems", ["private-data", "private-api", "network-policies"]),
   control("gdpr", "Art. 32(1)(c)", "Availability and access restored in a timely manner after an incident", ["backups", "deletion-protection"]),
-  control("gdpr", "Art. 44", "No transfer of personal data outside the EU/EEA without an adequacy decision", ["data-residency"]),
+  control("gdpr", "Art. 44", "Personal data stays where transfers need no further safeguard: the EU/EEA and countries with an adequacy decision (the kit accepts the UK and Switzerland)", ["data-residency"]),
   control("gdpr", "Art. 5(2)", "Accountability: processing is recorded so compliance can be demonstrated", ["audit-trail", "control-plane-logs"]),
 
   control("iso27001", "A.8.24", "Use of cryptography: encryption at rest and in transit, managed keys", ["encryption-at-rest", "encryption-in-transit", "key-rotation"]),
@@ -116,14 +116,16 @@ export function strictest(frameworks: readonly Framework[], key: keyof Minimums)
 }
 
 /**
- * Regions in the EU/EEA, or in a country with an EU adequacy decision (Art. 45: the
- * UK, Switzerland), per cloud. Sources: each cloud's region list (location names).
+ * The regions GDPR deployments may use, per cloud: the EU/EEA, the UK and Switzerland
+ * (EU adequacy decisions, Art. 45). Other adequate countries (Japan, Canada, Israel...)
+ * and transfers under Art. 46 safeguards are a legal decision the kit does not make.
+ * Sources: each cloud's region list (location names).
  */
 export const GDPR_REGIONS = {
   aws: ["eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"],
   azure: [
     "westeurope", "northeurope", "francecentral", "francesouth", "germanywestcentral", "germanynorth", "swedencentral", "swedensouth",
-    "norwayeast", "norwaywest", "polandcentral", "italynorth", "spaincentral", "belgiumcentral", "denmarkeast",
+    "norwayeast", "norwaywest", "polandcentral", "italynorth", "spaincentral", "austriaeast", "belgiumcentral", "denmarkeast",
     "uksouth", "ukwest", "switzerlandnorth", "switzerlandwest",
   ],
   gcp: [

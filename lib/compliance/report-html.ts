@@ -8,7 +8,7 @@ h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:2px solid #d0d7de;padding
 .meta{color:#57606a}.summary{display:flex;gap:.75rem;margin:1rem 0}
 .summary div{border:1px solid #d0d7de;border-radius:6px;padding:.5rem .9rem;min-width:7rem}.summary b{display:block;font-size:1.4rem}
 .status{font-weight:600;border-radius:4px;padding:0 .4rem}.pass{background:#dafbe1;color:#116329}.fail{background:#ffebe9;color:#a40e26}
-.suppressed{background:#fff8c5;color:#7d4e00}.not-evidenced{background:#eaeef2;color:#424a53}
+.suppressed{background:#fff8c5;color:#7d4e00}.partial{background:#ddf4ff;color:#0a3069}.not-evidenced{background:#eaeef2;color:#424a53}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td code{word-break:break-all}details{margin:.3rem 0}
 @media print{details>summary{list-style:none}section.control{break-inside:avoid-page}}`;

@@ -1,4 +1,4 @@
-import type { ComplianceAspect, ControlStatus } from "./aspect";
+import { controlStatus, type ComplianceAspect, type ControlStatus } from "./aspect";
 import { CHECKS, FRAMEWORK_NAMES, type CheckId, type Framework, type Minimums } from "./frameworks";
 
 /**
@@ -58,7 +58,7 @@ export interface ReportInput {
   readonly generatedAt?: Date;
 }
 
-const STATUSES: readonly ControlStatus[] = ["pass", "fail", "suppressed", "not-evidenced"];
+const STATUSES: readonly ControlStatus[] = ["pass", "fail", "partial", "suppressed", "not-evidenced"];
 
 function statusOf(counts: Record<FindingStatus, number>): ControlStatus {
   return counts.fail ? "fail" : counts.suppressed ? "suppressed" : counts.pass ? "pass" : "not-evidenced";
@@ -79,9 +79,7 @@ export function complianceReport(aspect: ComplianceAspect, input: ReportInput): 
           for (const f of mine) counts[f.status]++;
           return { id: check, statement: CHECKS[check], status: statusOf(counts), counts, findings: mine };
         });
-        const counts = { pass: 0, fail: 0, suppressed: 0 };
-        for (const c of checks) for (const s of ["pass", "fail", "suppressed"] as const) counts[s] += c.counts[s];
-        return { id: control.id, reference: control.reference, title: control.title, status: statusOf(counts), checks };
+        return { id: control.id, reference: control.reference, title: control.title, status: controlStatus(checks.map((c) => c.status)), checks };
       });
     const summary = Object.fromEntries(STATUSES.map((s) => [s, controls.filter((c) => c.status === s).length])) as Summary;
     return { id: framework, name: FRAMEWORK_NAMES[framework], summary, controls };
@@ -106,13 +104,15 @@ export function frameworkReport(report: ComplianceReport, framework: Framework):
 export const STATUS_TEXT: Record<ControlStatus | FindingStatus, string> = {
   pass: "pass",
   fail: "FAIL",
+  partial: "partly evidenced (the rest is the operator's)",
   suppressed: "suppressed",
   "not-evidenced": "not evidenced by the infrastructure (the operator's)",
 };
 
 /** Markdown: a summary table, then each control with its checks and findings. */
 export function reportMarkdown(report: ComplianceReport): string {
-  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  // Markdown renderers take <…> for HTML (and drop it): evidence such as <unset> is escaped.
+  const cell = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|").replace(/\n/g, " ");
   const lines = [
     `# Compliance evidence: ${report.deployment} (${report.target})`,
     "",

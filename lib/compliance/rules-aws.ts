@@ -1,22 +1,26 @@
-import { block, isCustomerKey, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
+import { block, isCustomerKey, openToInternet, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
 
 /** A parameter's value in an RDS or DocumentDB parameter group. */
 const parameter = (group: Subject, name: string) => (group.attrs.parameter as { name: string; value: string }[] | undefined)?.find((p) => p.name === name)?.value;
 
-/** TLS enforced by the instance's parameter group, when it names one of the kit's. */
-function groupRequires(s: Subject, groupType: string, groupAttr: string, name: string, value: string, ctx: RuleContext): Verdict {
+/** TLS enforced by the instance's parameter group (one of `accepted`), when it names one of the stack's. */
+function groupRequires(s: Subject, groupType: string, groupAttr: string, name: string, accepted: string[], ctx: RuleContext): Verdict {
   const ref = s.attrs[groupAttr];
   const group = ctx.of(groupType).find((g) => typeof ref === "string" && ref.startsWith(`\${${g.address}.`));
   const actual = group && parameter(group, name);
-  return { check: "encryption-in-transit", pass: actual === value, evidence: `${groupAttr}=${ref ?? "<unset>"}, ${name}=${actual ?? "<unset>"}` };
+  return { check: "encryption-in-transit", pass: actual !== undefined && accepted.includes(actual), evidence: `${groupAttr}=${ref ?? "<unset>"}, ${name}=${actual ?? "<unset>"}` };
 }
 
 /** The bucket policy (an IAM policy document of the stack) denies every request without TLS. */
 function deniesInsecureTransport(bucket: Subject, ctx: RuleContext): Verdict {
   const policies = ctx.referring("aws_s3_bucket_policy", bucket).map((p) => String(p.attrs.policy));
   const documents = ctx.of("data.aws_iam_policy_document").filter((d) => policies.some((p) => p.startsWith(`\${${d.address}.`)));
+  // Every action, for everyone: a denial of one action leaves the others open to plain HTTP.
   const denial = documents.flatMap((d) => (d.attrs.statement ?? []) as Record<string, any>[]).find(
-    (st) => st.effect === "Deny" && ((st.condition ?? []) as Record<string, any>[]).some((c) => c.variable === "aws:SecureTransport" && c.values?.includes("false")),
+    (st) =>
+      st.effect === "Deny" &&
+      (st.actions as string[] | undefined)?.includes("s3:*") &&
+      ((st.condition ?? []) as Record<string, any>[]).some((c) => c.variable === "aws:SecureTransport" && c.values?.includes("false")),
   );
   return { check: "encryption-in-transit", pass: !!denial, evidence: denial ? `${documents.map((d) => d.address).join(", ")}: Deny ${JSON.stringify(denial.actions)} when aws:SecureTransport=false` : `no bucket policy statement denies aws:SecureTransport=false (${policies.join(", ") || "no bucket policy"})` };
 }
@@ -24,26 +28,27 @@ function deniesInsecureTransport(bucket: Subject, ctx: RuleContext): Verdict {
 /** Checks per AWS resource type; see frameworks.ts for what each check means. */
 export const AWS_RULES: Rules = {
   aws_kms_key: (s) => {
-    // Asymmetric keys (DNSSEC signing) cannot rotate automatically; Route 53 rotates nothing either.
-    const symmetric = (s.attrs.customer_master_key_spec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT";
+    // An asymmetric signing key (DNSSEC) cannot rotate automatically: it is replaced by a new key.
+    const signing = (s.attrs.customer_master_key_spec ?? "SYMMETRIC_DEFAULT") !== "SYMMETRIC_DEFAULT" && s.attrs.key_usage === "SIGN_VERIFY";
     const days = s.attrs.rotation_period_in_days ?? 365;
+    const rotation = verdict("key-rotation", s.attrs.enable_key_rotation === true && days <= 365, s.attrs, "enable_key_rotation", "rotation_period_in_days");
     return [
-      symmetric
-        ? verdict("key-rotation", s.attrs.enable_key_rotation === true && days <= 365, s.attrs, "enable_key_rotation", "rotation_period_in_days")
-        : { ...verdict("key-rotation", false, s.attrs, "customer_master_key_spec", "key_usage"), exempt: "AWS KMS rotates symmetric keys only; an asymmetric signing key is replaced by a new key, not rotated" },
+      signing && !rotation.pass
+        ? { ...verdict("key-rotation", false, s.attrs, "customer_master_key_spec", "key_usage"), exempt: "AWS KMS rotates symmetric keys only; an asymmetric signing key is replaced by a new key, not rotated" }
+        : rotation,
       preventsDestroy(s),
     ];
   },
   aws_db_instance: (s, ctx) => [
     verdict("encryption-at-rest", s.attrs.storage_encrypted === true && isCustomerKey(s.attrs.kms_key_id), s.attrs, "storage_encrypted", "kms_key_id"),
-    groupRequires(s, "aws_db_parameter_group", "parameter_group_name", "rds.force_ssl", "1", ctx),
+    groupRequires(s, "aws_db_parameter_group", "parameter_group_name", "rds.force_ssl", ["1"], ctx),
     verdict("backups", s.attrs.backup_retention_period >= ctx.minimums.backupDays, s.attrs, "backup_retention_period"),
     verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
     verdict("private-data", s.attrs.publicly_accessible === false, s.attrs, "publicly_accessible"),
   ],
   aws_docdb_cluster: (s, ctx) => [
     verdict("encryption-at-rest", s.attrs.storage_encrypted === true && isCustomerKey(s.attrs.kms_key_id), s.attrs, "storage_encrypted", "kms_key_id"),
-    groupRequires(s, "aws_docdb_cluster_parameter_group", "db_cluster_parameter_group_name", "tls", "tls1.2+", ctx),
+    groupRequires(s, "aws_docdb_cluster_parameter_group", "db_cluster_parameter_group_name", "tls", ["enabled", "tls1.2+", "tls1.3+", "fips-140-3"], ctx),
     verdict("backups", s.attrs.backup_retention_period >= ctx.minimums.backupDays, s.attrs, "backup_retention_period"),
     verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
   ],
@@ -56,7 +61,7 @@ export const AWS_RULES: Rules = {
     const sse = ctx.referring("aws_s3_bucket_server_side_encryption_configuration", s).map((c) => block(block(c.attrs.rule)?.apply_server_side_encryption_by_default));
     const pab = ctx.referring("aws_s3_bucket_public_access_block", s)[0]?.attrs;
     const flags = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
-    const kms = sse.some((d) => d?.sse_algorithm === "aws:kms" && isCustomerKey(d.kms_master_key_id));
+    const kms = sse.some((d) => (d?.sse_algorithm === "aws:kms" || d?.sse_algorithm === "aws:kms:dsse") && isCustomerKey(d.kms_master_key_id));
     // S3 delivers server access logs only to buckets encrypted with S3-managed keys.
     const logTarget = ctx.of("aws_s3_bucket_logging").some((l) => String(l.attrs.target_bucket).startsWith(`\${${s.address}.`));
     const encryption: Verdict = { check: "encryption-at-rest", pass: kms, evidence: `server-side encryption: ${sse.map((d) => `${d?.sse_algorithm} ${d?.kms_master_key_id ?? ""}`.trim()).join("; ") || "<none>"}` };
@@ -73,11 +78,11 @@ export const AWS_RULES: Rules = {
   aws_secretsmanager_secret: (s) => [verdict("encryption-at-rest", isCustomerKey(s.attrs.kms_key_id), s.attrs, "kms_key_id")],
   aws_eks_cluster: (s) => {
     const vpc = block(s.attrs.vpc_config) ?? {};
-    const open = (vpc.public_access_cidrs ?? ["0.0.0.0/0"]) as string[];
+    const open = openToInternet((vpc.public_access_cidrs ?? []) as string[]);
     return [
       verdict("encryption-at-rest", isCustomerKey(block(block(s.attrs.encryption_config)?.provider)?.key_arn), s.attrs, "encryption_config.provider.key_arn", "encryption_config.resources"),
       verdict("control-plane-logs", ((s.attrs.enabled_cluster_log_types ?? []) as string[]).includes("audit"), s.attrs, "enabled_cluster_log_types"),
-      verdict("private-api", vpc.endpoint_public_access === false || (vpc.endpoint_public_access === true && !open.includes("0.0.0.0/0")), s.attrs, "vpc_config.endpoint_public_access", "vpc_config.public_access_cidrs"),
+      verdict("private-api", vpc.endpoint_public_access === false || (vpc.endpoint_public_access === true && !open), s.attrs, "vpc_config.endpoint_public_access", "vpc_config.public_access_cidrs"),
       verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
     ];
   },

@@ -1,4 +1,4 @@
-import { block, isCustomerKey, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
+import { block, isCustomerKey, openToInternet, preventsDestroy, verdict, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
 
 /** A customer-managed key block naming a Key Vault key of the deployment. */
 const cmk = (s: Subject): Verdict => verdict("encryption-at-rest", isCustomerKey(block(s.attrs.customer_managed_key)?.key_vault_key_id), s.attrs, "customer_managed_key.key_vault_key_id");
@@ -17,8 +17,10 @@ function loggedCategories(s: Subject, ctx: RuleContext): string[] {
 export const AZURE_RULES: Rules = {
   azurerm_key_vault_key: (s) => {
     const rotation = block(block(s.attrs.rotation_policy)?.automatic);
-    const days = /^P(\d+)D$/.exec(String(rotation?.time_after_creation ?? ""))?.[1];
-    return [verdict("key-rotation", days !== undefined && Number(days) <= 365, s.attrs, "rotation_policy.automatic.time_after_creation"), preventsDestroy(s)];
+    // ISO 8601 durations as Key Vault takes them: P365D, P12M, P1Y.
+    const period = /^P(\d+)([DMY])$/.exec(String(rotation?.time_after_creation ?? ""));
+    const days = period ? Number(period[1]) * { D: 1, M: 31, Y: 366 }[period[2] as "D" | "M" | "Y"] : undefined;
+    return [verdict("key-rotation", days !== undefined && days <= 366, s.attrs, "rotation_policy.automatic.time_after_creation"), preventsDestroy(s)];
   },
   azurerm_key_vault: (s) => [
     verdict("deletion-protection", s.attrs.purge_protection_enabled === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "purge_protection_enabled", "lifecycle.prevent_destroy"),
@@ -51,8 +53,8 @@ export const AZURE_RULES: Rules = {
     const categories = loggedCategories(s, ctx);
     return [
       verdict("encryption-at-rest", isCustomerKey(s.attrs.disk_encryption_set_id) && isCustomerKey(block(s.attrs.key_management_service)?.key_vault_key_id), s.attrs, "disk_encryption_set_id", "key_management_service.key_vault_key_id"),
-      verdict("private-api", s.attrs.private_cluster_enabled === true || (ranges.length > 0 && !ranges.includes("0.0.0.0/0")), s.attrs, "private_cluster_enabled", "api_server_access_profile.authorized_ip_ranges"),
-      { check: "control-plane-logs", pass: categories.some((c) => c === "kube-audit" || c === "kube-audit-admin"), evidence: `diagnostic setting categories: ${categories.join(", ") || "<none>"}` },
+      verdict("private-api", s.attrs.private_cluster_enabled === true || !openToInternet(ranges), s.attrs, "private_cluster_enabled", "api_server_access_profile.authorized_ip_ranges"),
+      { check: "control-plane-logs", pass: categories.some((c) => ["kube-audit", "kube-audit-admin", "audit", "allLogs"].includes(c)), evidence: `diagnostic setting categories: ${categories.join(", ") || "<none>"}` },
       preventsDestroy(s),
     ];
   },

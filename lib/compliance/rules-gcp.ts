@@ -1,4 +1,4 @@
-import { block, isCustomerKey, preventsDestroy, verdict, type Rules } from "./checks";
+import { block, isCustomerKey, openToInternet, preventsDestroy, verdict, type Rules } from "./checks";
 
 /** Seconds in a year: the longest rotation period the checks accept. */
 const YEAR_SECONDS = 365 * 24 * 3600;
@@ -19,7 +19,8 @@ export const GCP_RULES: Rules = {
       verdict("encryption-in-transit", ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"].includes(ip.ssl_mode), s.attrs, "settings.ip_configuration.ssl_mode"),
       // One automated backup a day: the count kept is the days kept.
       verdict("backups", backup.enabled === true && backup.point_in_time_recovery_enabled === true && retained >= ctx.minimums.backupDays, s.attrs, "settings.backup_configuration.enabled", "settings.backup_configuration.point_in_time_recovery_enabled", "settings.backup_configuration.backup_retention_settings.retained_backups"),
-      verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
+      // deletion_protection is Terraform's guard; the service's own is settings.deletion_protection_enabled.
+      verdict("deletion-protection", settings.deletion_protection_enabled === true && s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "settings.deletion_protection_enabled", "deletion_protection", "lifecycle.prevent_destroy"),
       verdict("private-data", ip.ipv4_enabled === false, s.attrs, "settings.ip_configuration.ipv4_enabled"),
     ];
   },
@@ -41,17 +42,22 @@ export const GCP_RULES: Rules = {
   ],
   google_container_cluster: (s) => {
     const priv = block(s.attrs.private_cluster_config) ?? {};
-    const authorized = ((block(s.attrs.master_authorized_networks_config)?.cidr_blocks ?? []) as { cidr_block: string }[]).map((b) => b.cidr_block);
+    const networks = block(s.attrs.master_authorized_networks_config);
+    const authorized = ((networks?.cidr_blocks ?? []) as { cidr_block: string }[]).map((b) => b.cidr_block);
+    // Google Cloud's own public ranges count as public too, and so does the DNS endpoint open to outside traffic.
+    const onlyAllowlist = !!networks && networks.gcp_public_cidrs_access_enabled === false && !openToInternet(authorized);
+    const dnsEndpointPublic = block(block(s.attrs.control_plane_endpoints_config)?.dns_endpoint_config)?.allow_external_traffic === true;
     const components = (block(s.attrs.logging_config)?.enable_components ?? []) as string[];
     const secrets = block(s.attrs.database_encryption) ?? {};
     return [
       verdict("encryption-at-rest", secrets.state === "ENCRYPTED" && isCustomerKey(secrets.key_name), s.attrs, "database_encryption.state", "database_encryption.key_name"),
-      verdict("private-api", priv.enable_private_endpoint === true || (authorized.length > 0 && !authorized.includes("0.0.0.0/0")), s.attrs, "private_cluster_config.enable_private_endpoint", "master_authorized_networks_config.cidr_blocks"),
+      verdict("private-api", (priv.enable_private_endpoint === true || onlyAllowlist) && !dnsEndpointPublic, s.attrs, "private_cluster_config.enable_private_endpoint", "master_authorized_networks_config.cidr_blocks", "master_authorized_networks_config.gcp_public_cidrs_access_enabled", "control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic"),
       // Admin Activity audit logs are always on in GKE; the API server's own log is the component.
       verdict("control-plane-logs", components.includes("APISERVER"), s.attrs, "logging_config.enable_components"),
       verdict("deletion-protection", s.attrs.deletion_protection === true && s.attrs.lifecycle?.prevent_destroy === true, s.attrs, "deletion_protection", "lifecycle.prevent_destroy"),
     ];
   },
   google_container_node_pool: (s) => [verdict("encryption-at-rest", isCustomerKey(block(s.attrs.node_config)?.boot_disk_kms_key), s.attrs, "node_config.boot_disk_kms_key")],
-  google_compute_subnetwork: (s) => [verdict("flow-logs", block(s.attrs.log_config) !== undefined && (block(s.attrs.log_config)?.flow_sampling ?? 0.5) > 0, s.attrs, "log_config.flow_sampling", "log_config.metadata")],
+  // Every flow: sampling 1 (the default samples half).
+  google_compute_subnetwork: (s) => [verdict("flow-logs", block(s.attrs.log_config)?.flow_sampling === 1, s.attrs, "log_config.flow_sampling", "log_config.metadata")],
 };

@@ -41,8 +41,13 @@ export const KUBERNETES_RULES: Rules = {
     const hba = (spec.postgresql?.pg_hba ?? []) as string[];
     const archiver = ((spec.plugins ?? []) as { name: string; isWALArchiver?: boolean; parameters?: { barmanObjectName?: string } }[]).find((p) => p.isWALArchiver);
     const store = ctx.of("k8s:ObjectStore.barmancloud.cnpg.io").find((o) => o.attrs.metadata?.name === archiver?.parameters?.barmanObjectName);
-    const days = Number(/^(\d+)d$/.exec(String(store?.attrs.spec?.retentionPolicy ?? ""))?.[1] ?? 0);
-    const scheduled = ctx.of("k8s:ScheduledBackup.postgresql.cnpg.io").filter((b) => b.attrs.spec?.cluster?.name === s.attrs.metadata?.name);
+    // Barman's retention: a count of days, weeks or months.
+    const retention = /^(\d+)([dwm])$/.exec(String(store?.attrs.spec?.retentionPolicy ?? ""));
+    const days = retention ? Number(retention[1]) * { d: 1, w: 7, m: 30 }[retention[2] as "d" | "w" | "m"] : 0;
+    // Daily: CloudNativePG's six-field schedule (seconds first) with every day, month and weekday, not suspended.
+    const scheduled = ctx
+      .of("k8s:ScheduledBackup.postgresql.cnpg.io")
+      .filter((b) => b.attrs.spec?.cluster?.name === s.attrs.metadata?.name && b.attrs.spec?.suspend !== true && /^\S+ \S+ \S+ \* \* \*$/.test(String(b.attrs.spec?.schedule)));
     const release = releaseOf(s, ctx);
     const verdicts: Verdict[] = [
       { check: "encryption-in-transit", pass: hba[0] === "hostnossl all all all reject", evidence: `pg_hba=${JSON.stringify(hba)}` },

@@ -4,9 +4,13 @@ import { dirname, join } from "node:path";
 import { frameworkReport, reportMarkdown, type ComplianceReport, type ReportInput } from "./report";
 import { reportHtml } from "./report-html";
 
-/** What a report says about the deployment it was made from: its name and target, the spec's path and digest, the kit's version. */
-export function reportInputOf(spec: { readonly name: string; readonly target: { readonly cloud: string } }, source: string): ReportInput {
-  return { deployment: spec.name, target: spec.target.cloud, source, specSha256: createHash("sha256").update(JSON.stringify(spec)).digest("hex"), kitVersion: kitVersion() };
+/**
+ * What a report says about the deployment it was made from: its name and target, the
+ * spec's path and the SHA-256 of its bytes as read (`sha256sum byoc.yaml` prints the same),
+ * the kit's version.
+ */
+export function reportInputOf(spec: { readonly name: string; readonly target: { readonly cloud: string } }, source: string, specBytes: string | Buffer): ReportInput {
+  return { deployment: spec.name, target: spec.target.cloud, source, specSha256: createHash("sha256").update(specBytes).digest("hex"), kitVersion: kitVersion() };
 }
 
 /** The kit's version, from its package.json (found above this file in the sources and in the package). */

@@ -86,7 +86,7 @@ export function validateCompliance(input: unknown, addIssue: z.RefinementCtx["ad
   }
   const logDays = spec.observability?.logs?.retentionDays;
   if (typeof logDays === "number" && logDays < min.logRetentionDays) {
-    issue(["observability", "logs", "retentionDays"], `with ${by("logRetentionDays")} logs stay searchable at least ${min.logRetentionDays} days (the kit's minimum for incident review); leave it unset for ${min.logRetentionDays}`);
+    issue(["observability", "logs", "retentionDays"], `with ${by("logRetentionDays")} logs stay searchable at least ${min.logRetentionDays} days (${controlsFor(strictest(frameworks, "logRetentionDays"), "control-plane-logs")}; the kit's minimum for incident review); leave it unset for ${min.logRetentionDays}`);
   }
   const flowDays = spec.network?.flowLogRetentionDays;
   if (typeof flowDays === "number" && flowDays < min.logRetentionDays) {
@@ -101,7 +101,7 @@ function validateResidency(spec: Loose, issue: Issue): void {
   if (cloud !== "aws" && cloud !== "azure" && cloud !== "gcp") return;
   const allowed = GDPR_REGIONS[cloud].join(", ");
   const outside = (region: unknown): region is string => typeof region === "string" && !isGdprRegion(cloud, region);
-  const why = "is outside the EU/EEA and the countries with an EU adequacy decision (GDPR Art. 44)";
+  const why = "is outside the EU/EEA, the UK and Switzerland, the regions the kit accepts for GDPR (Art. 44: elsewhere a transfer needs an adequacy decision or safeguards the kit cannot check)";
   if (outside(spec.target?.region)) issue(["target", "region"], `${why}; use one of ${allowed}`);
   const dr = spec.data?.disasterRecovery;
   if (dr && dr.crossRegionBackups !== false) {

@@ -51,7 +51,7 @@ describe("settings a profile refuses, naming the control", () => {
 
   test("logs and flow logs kept shorter than the minimum", () => {
     expect(problems(base({ compliance: ["soc2", "iso27001"], observability: { logs: { retentionDays: 60 } }, network: { flowLogRetentionDays: 30 } }))).toEqual([
-      "observability.logs.retentionDays: with SOC 2 and ISO 27001 logs stay searchable at least 90 days (the kit's minimum for incident review); leave it unset for 90 (got 60)",
+      "observability.logs.retentionDays: with SOC 2 and ISO 27001 logs stay searchable at least 90 days (SOC 2 CC7.2, ISO 27001 A.8.15; the kit's minimum for incident review); leave it unset for 90 (got 60)",
       "network.flowLogRetentionDays: with SOC 2 and ISO 27001 flow logs are kept at least 90 days (SOC 2 CC7.2, ISO 27001 A.8.15) (got 30)",
     ]);
   });
@@ -65,15 +65,15 @@ describe("settings a profile refuses, naming the control", () => {
         state: { backend: "s3", bucket: "acme-tfstate", region: "us-east-1" },
       }),
     ).toEqual([
-      `target.region: is outside the EU/EEA and the countries with an EU adequacy decision (GDPR Art. 44); use one of ${EU_AWS} (got "us-east-1")`,
-      `data.disasterRecovery.region: is outside the EU/EEA and the countries with an EU adequacy decision (GDPR Art. 44); copy backups to one of ${EU_AWS} (got "us-west-2")`,
-      `state.region: is outside the EU/EEA and the countries with an EU adequacy decision (GDPR Art. 44): Terraform state holds the deployment's configuration; use one of ${EU_AWS} (got "us-east-1")`,
+      `target.region: is outside the EU/EEA, the UK and Switzerland, the regions the kit accepts for GDPR (Art. 44: elsewhere a transfer needs an adequacy decision or safeguards the kit cannot check); use one of ${EU_AWS} (got "us-east-1")`,
+      `data.disasterRecovery.region: is outside the EU/EEA, the UK and Switzerland, the regions the kit accepts for GDPR (Art. 44: elsewhere a transfer needs an adequacy decision or safeguards the kit cannot check); copy backups to one of ${EU_AWS} (got "us-west-2")`,
+      `state.region: is outside the EU/EEA, the UK and Switzerland, the regions the kit accepts for GDPR (Art. 44: elsewhere a transfer needs an adequacy decision or safeguards the kit cannot check): Terraform state holds the deployment's configuration; use one of ${EU_AWS} (got "us-east-1")`,
     ]);
   });
 
   test("GDPR on Azure and Google Cloud: their EU regions pass, others do not", () => {
     expect(parseSpec({ ...base({ compliance: ["gdpr"] }), target: { cloud: "azure", region: "swedencentral" } }).target).toMatchObject({ region: "swedencentral" });
-    expect(problems({ ...base({ compliance: ["gdpr"] }), target: { cloud: "gcp", region: "us-central1", project: "acme-prod-1" } })[0]).toMatch(/^target\.region: is outside the EU\/EEA .*; use one of europe-central2, .*europe-west4/);
+    expect(problems({ ...base({ compliance: ["gdpr"] }), target: { cloud: "gcp", region: "us-central1", project: "acme-prod-1" } })[0]).toMatch(/^target\.region: is outside the EU\/EEA, the UK and Switzerland, .*; use one of europe-central2, .*europe-west4/);
   });
 
   test("GDPR with a public zone on AWS: Route 53 query logs go to us-east-1 unless turned off", () => {

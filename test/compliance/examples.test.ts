@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -39,7 +39,7 @@ describe.each(exampleSpecs().map((e) => [e.name, e.path]))("examples/%s", (_, pa
     // An example every framework refuses (a throwaway deployment, no audit backend) has nothing to synthesize.
     if (accepted.length === 0) return expect(outcomes.every((o) => o.problems?.length)).toBe(true);
     const spec = parseSpec({ ...input, compliance: accepted });
-    const report = await reportOf(spec, relative(process.cwd(), path));
+    const report = await reportOf(spec, relative(process.cwd(), path), readFileSync(path));
     for (const fw of report.frameworks) expect(fw.summary.fail, `${fw.id}: ${JSON.stringify(fw.controls.filter((c) => c.status === "fail").map((c) => c.id))}`).toBe(0);
     const file = join(mkdtempSync(join(tmpdir(), "byoc-example-report-")), "report.html");
     writeFileSync(file, reportHtml(report));

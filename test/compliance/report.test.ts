@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,14 +31,15 @@ describe("the evidence report", () => {
   let report: ComplianceReport;
   let dir: string;
   beforeAll(async () => {
-    report = await reportOf(loadSpec(EXAMPLE), "examples/azure/byoc.yaml");
+    report = await reportOf(loadSpec(EXAMPLE), "examples/azure/byoc.yaml", readFileSync(EXAMPLE));
     dir = mkdtempSync(join(tmpdir(), "byoc-report-"));
     writeComplianceReport(report, dir);
   });
 
   test("names the deployment, the spec it was made from (with its digest) and the date", () => {
     expect(report).toMatchObject({ deployment: "contoso", target: "azure", source: "examples/azure/byoc.yaml", kitVersion: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version });
-    expect(report.specSha256).toMatch(/^[0-9a-f]{64}$/);
+    // The file's bytes, as `sha256sum examples/azure/byoc.yaml` prints them.
+    expect(report.specSha256).toBe(createHash("sha256").update(readFileSync(EXAMPLE)).digest("hex"));
     expect(Date.now() - Date.parse(report.generatedAt)).toBeLessThan(10 * 60_000);
   });
 
@@ -102,7 +104,8 @@ describe("the evidence report", () => {
 });
 
 test("the UDP node tier's audit sink evidences the audit trail (examples/gcp)", async () => {
-  const report = await reportOf(loadSpec(join(EXAMPLES_DIR, "gcp", "byoc.yaml")), "examples/gcp/byoc.yaml");
+  const file = join(EXAMPLES_DIR, "gcp", "byoc.yaml");
+  const report = await reportOf(loadSpec(file), "examples/gcp/byoc.yaml", readFileSync(file));
   const trail = report.frameworks.find((f) => f.id === "hipaa")!.controls.find((c) => c.reference === "§164.312(b)")!.checks.find((c) => c.id === "audit-trail")!;
   expect(trail.findings.map((f) => [f.status, f.evidence])).toEqual([
     ["pass", "hash-chained PostgreSQL ledger, append-only for the application, verified daily; retentionMonths=84 (at least 72)"],
@@ -119,14 +122,20 @@ describe("npm run compliance-report", () => {
     const result = run("--config", "examples/gcp/byoc.yaml", "--out", out);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^globex-gcp hipaa {4}6 pass, 0 fail, 0 suppressed, 0 not evidenced\nglobex-gcp soc2 {5}5 pass, 0 fail, 0 suppressed, 0 not evidenced\n {2}wrote 6 files to /);
+    expect(result.stdout).toMatch(/^globex-gcp hipaa {4}6 pass, 0 fail, 0 partial, 0 suppressed, 0 not evidenced\nglobex-gcp soc2 {5}5 pass, 0 fail, 0 partial, 0 suppressed, 0 not evidenced\n {2}wrote 6 files to /);
     expect(readdirSync(join(out, "globex-gcp")).sort()).toEqual(["hipaa.html", "hipaa.json", "hipaa.md", "soc2.html", "soc2.json", "soc2.md"]);
   });
 
   test("--framework applies the profile's rules to the spec: a contradiction is the spec error, exit 2", () => {
     const result = run("--config", "examples/aws-production/byoc.yaml", "--framework", "gdpr", "--out", mkdtempSync(join(tmpdir(), "byoc-report-cli-")));
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^examples\/aws-production\/byoc\.yaml has \d+ problems:\n {2}- target\.region: is outside the EU\/EEA/);
+    expect(result.stderr).toMatch(/^examples\/aws-production\/byoc\.yaml has \d+ problems:\n {2}- target\.region: is outside the EU\/EEA, the UK and Switzerland/);
+  });
+
+  test("a missing spec file is a spec error, exit 2", () => {
+    const missing = run("--config", "deployments/nowhere/byoc.yaml");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^deployments\/nowhere\/byoc\.yaml has 1 problem:\n {2}- /);
   });
 
   test("an unknown framework and a spec without frameworks are refused, exit 2", () => {
