@@ -37,6 +37,8 @@ export interface IAksCluster extends IKubernetesCluster {
   readonly resourceGroupName: string;
   readonly location: string;
   readonly oidcIssuerUrl: string;
+  /** A disk encryption set the cluster's identity may use: the platform's default StorageClass encrypts volumes with it. @default - none: the cluster's own default StorageClass */
+  readonly diskEncryptionSetId?: string;
 }
 
 /** An existing AKS cluster with Entra ID authentication and workload identity on. */
@@ -49,8 +51,10 @@ export interface AksClusterAttributes {
   readonly host: string;
   /** The cluster CA certificate, PEM (not base64). */
   readonly clusterCaCertificate: string;
-  /** The StorageClass for persistent volumes. @default - the cluster's default */
+  /** The StorageClass for persistent volumes. @default - the cluster's default, or CMK_STORAGE_CLASS with `diskEncryptionSetId` */
   readonly storageClass?: string;
+  /** A disk encryption set the cluster's identity may read, for persistent volumes. @default - none */
+  readonly diskEncryptionSetId?: string;
 }
 
 export interface AksClusterProps {
@@ -174,7 +178,8 @@ export class AksCluster extends Construct implements IAksCluster {
       resourceGroupName: attrs.resourceGroupName,
       location: attrs.location,
       oidcIssuerUrl: attrs.oidcIssuerUrl,
-      storageClass: attrs.storageClass,
+      storageClass: attrs.storageClass ?? (attrs.diskEncryptionSetId ? AksCluster.CMK_STORAGE_CLASS : undefined),
+      diskEncryptionSetId: attrs.diskEncryptionSetId,
       connection: { host: attrs.host, clusterCaCertificate: attrs.clusterCaCertificate, exec: AksCluster.kubelogin() },
     };
   }
@@ -190,6 +195,9 @@ export class AksCluster extends Construct implements IAksCluster {
 
   readonly name: string;
   readonly distribution = "aks" as const;
+  /** The StorageClass the platform creates for volumes encrypted with the disk encryption set (AKS's managed-csi uses platform keys). */
+  static readonly CMK_STORAGE_CLASS = "managed-csi-cmk";
+  readonly storageClass = AksCluster.CMK_STORAGE_CLASS;
   readonly connection: ClusterConnection;
   readonly cluster: KubernetesCluster;
   /** The user pool the product's workloads run on. */
@@ -198,8 +206,9 @@ export class AksCluster extends Construct implements IAksCluster {
   readonly controlPlaneIdentity: UserAssignedIdentity;
   /** The nodes' identity (image pulls, disk attach). */
   readonly kubeletIdentity: UserAssignedIdentity;
-  /** Encrypts the nodes' OS disks with `disksKey`; a StorageClass may name it for persistent volumes too. */
+  /** Encrypts the nodes' OS disks with `disksKey`, and the persistent volumes of CMK_STORAGE_CLASS. */
   readonly diskEncryptionSet: DiskEncryptionSet;
+  readonly diskEncryptionSetId: string;
   /** Control-plane and container logs (and any other audit log of the deployment). */
   readonly logs: LogAnalyticsWorkspace;
   /** Container Insights' data collection rule; undefined with `containerInsights` off. */
@@ -260,6 +269,7 @@ export class AksCluster extends Construct implements IAksCluster {
       location,
     });
     this.diskEncryptionSet = this.disksEncryption(naming, props.disksKey);
+    this.diskEncryptionSetId = this.diskEncryptionSet.id;
     const controlPlane = (grantId: string, role: string, scopeId: string, why: string) =>
       new RoleAssignment(this, grantId, {
         scope: scopeId,

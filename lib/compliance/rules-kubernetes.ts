@@ -1,4 +1,4 @@
-import { block, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
+import { block, isCustomerKey, type RuleContext, type Rules, type Subject, type Verdict } from "./checks";
 
 /** The release (a helm_release subject) that applies an object subject. */
 function releaseOf(object: Subject, ctx: RuleContext): Subject | undefined {
@@ -34,6 +34,17 @@ export const KUBERNETES_RULES: Rules = {
         evidence: deny.length ? `namespace ${name}: ${deny.map((p) => `${p.name} (every pod, policyTypes ${(p.spec?.policy_types ?? p.spec?.policyTypes).join("+")})`).join(", ")}` : `namespace ${name}: no NetworkPolicy denies ingress to every pod (${policies.length} other policies)`,
       },
     ];
+  },
+  // Persistent volumes: each cloud's CSI driver told to encrypt with the deployment's key.
+  kubernetes_storage_class_v1: (s) => {
+    const p = (s.attrs.parameters ?? {}) as Record<string, string>;
+    const keyed: Record<string, [boolean, string]> = {
+      "ebs.csi.aws.com": [p.encrypted === "true" && isCustomerKey(p.kmsKeyId), `encrypted=${p.encrypted ?? "<unset>"}, kmsKeyId=${p.kmsKeyId ?? "<unset>"}`],
+      "pd.csi.storage.gke.io": [isCustomerKey(p["disk-encryption-kms-key"]), `disk-encryption-kms-key=${p["disk-encryption-kms-key"] ?? "<unset>"}`],
+      "disk.csi.azure.com": [isCustomerKey(p.diskEncryptionSetID), `diskEncryptionSetID=${p.diskEncryptionSetID ?? "<unset>"}`],
+    };
+    const found = keyed[String(s.attrs.storage_provisioner)];
+    return found ? [{ check: "encryption-at-rest", pass: found[0], evidence: `${s.attrs.storage_provisioner}: ${found[1]}` }] : [];
   },
   // CloudNativePG: TLS-only pg_hba, WAL archiving and a daily ScheduledBackup, the release kept on destroy.
   "k8s:Cluster.postgresql.cnpg.io": (s, ctx) => {

@@ -62,7 +62,7 @@ describe.each(Object.keys(SPECS))("%s with every framework", (cloud) => {
   });
 
   test("each stack's resources were all looked at: every KMS key, database and namespace has its findings", () => {
-    const byType: Record<string, CheckId> = { aws_kms_key: "key-rotation", google_kms_crypto_key: "key-rotation", azurerm_key_vault_key: "key-rotation", aws_db_instance: "backups", google_sql_database_instance: "backups", azurerm_postgresql_flexible_server: "backups", kubernetes_namespace_v1: "network-policies" };
+    const byType: Record<string, CheckId> = { aws_kms_key: "key-rotation", google_kms_crypto_key: "key-rotation", azurerm_key_vault_key: "key-rotation", aws_db_instance: "backups", google_sql_database_instance: "backups", azurerm_postgresql_flexible_server: "backups", kubernetes_namespace_v1: "network-policies", kubernetes_storage_class_v1: "encryption-at-rest" };
     const findings = result.aspect.stackFindings().flatMap((s) => s.findings);
     for (const stack of result.stacks) {
       for (const r of stack.node.findAll().filter((n): n is TerraformResource => n instanceof TerraformResource && n.terraformResourceType in byType)) {

@@ -157,11 +157,21 @@ describe("AzurePlatformTarget", () => {
     expect(p.resources("azurerm_role_assignment").filter((r) => r.role_definition_name === "DNS Zone Contributor")).toEqual([]);
   });
 
-  test("the gateway gets an internal load balancer; AKS serves metrics itself; nothing else to wait for", () => {
+  test("new persistent volumes default to managed disks encrypted with the cluster's disk encryption set (AKS's managed-csi uses platform keys)", () => {
+    const sc = platform.resource("kubernetes_storage_class_v1");
+    expect(sc.metadata).toMatchObject({ name: "managed-csi-cmk", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } });
+    expect(sc).toMatchObject({ storage_provisioner: "disk.csi.azure.com", volume_binding_mode: "WaitForFirstConsumer", reclaim_policy: "Delete", allow_volume_expansion: true });
+    expect(sc.parameters).toEqual({ skuname: "StandardSSD_LRS", kind: "managed", diskEncryptionSetID: fromInfra(infra, infra.resource("azurerm_disk_encryption_set"), "id") });
+    // The cluster's identity may use the set (the nodes' OS disks need it already).
+    expect(infra.resource("azurerm_role_assignment", (r) => r.role_definition_name === "Reader" && r.scope === infra.ref(infra.resource("azurerm_disk_encryption_set"), "id"))).toBeDefined();
+    expect(target.cluster.storageClass).toBe("managed-csi-cmk");
+  });
+
+  test("the gateway gets an internal load balancer; AKS serves metrics itself; volumes wait for the encrypted StorageClass", () => {
     expect(target.gatewayService).toEqual({ type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" } });
     expect(target.needsMetricsServer).toBe(false);
     expect(target.openshift).toBe(false);
-    expect(target.prerequisites).toEqual([]);
+    expect(target.prerequisites).toHaveLength(1);
     expect(target.loadBalancerSources).toEqual([]);
     expect(target.cluster.distribution).toBe("aks");
   });

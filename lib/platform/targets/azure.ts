@@ -1,4 +1,5 @@
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
@@ -6,6 +7,7 @@ import type { IAksCluster } from "../../cluster/aks";
 import { AksWorkloadIdentity } from "../../cluster/aks-workload-identity";
 import { namingOf, type Naming } from "../../core/naming";
 import { setComponent } from "../../core/tags";
+import { platformLabels } from "../namespaces";
 import type { IAzureDataLayer } from "../../data/azure";
 import type { BucketRef } from "../../data/data";
 import type { IAzureKeyVault } from "../../data/keys/azure";
@@ -79,6 +81,23 @@ export class AzurePlatformTarget extends Construct implements IPlatformTarget {
     this.controlPlaneSources = [props.networkCidr];
     this.apiServerEgress = [{ cidr: props.networkCidr, ports: [{ port: 443, protocol: "TCP" }] }];
     this.subscription = props.subscriptionId;
+    // AKS's own managed-csi encrypts with platform keys; the newest default StorageClass wins (Kubernetes 1.26+).
+    if (this.cluster.diskEncryptionSetId && this.cluster.storageClass) {
+      const storage = new StorageClassV1(this, "EncryptedStorageClass", {
+        metadata: {
+          name: this.cluster.storageClass,
+          labels: platformLabels(this.naming.deployment, "storage"),
+          annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+        },
+        storageProvisioner: "disk.csi.azure.com",
+        parameters: { skuname: "StandardSSD_LRS", kind: "managed", diskEncryptionSetID: this.cluster.diskEncryptionSetId },
+        reclaimPolicy: "Delete",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+      });
+      // Volumes bound before it would stay on platform keys.
+      this.prerequisites.push(storage);
+    }
   }
 
   secretStore(scope: Construct, sa: ServiceAccountRef): Binding<Record<string, unknown>> {
